@@ -1,0 +1,133 @@
+//! Configuration, from the environment and `Leptos.toml` (embedded at compile time, so the binary
+//! runs from any directory; every `LEPTOS_*` variable still overrides it).
+
+use std::fmt;
+
+use leptos::config::LeptosOptions;
+
+use crate::StartupError;
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    /// Upper bound of the connection pool; sized for a small machine, see docs/ARCHITECTURE.md.
+    pub database_max_connections: u32,
+    pub leptos: LeptosOptions,
+}
+
+/// Default of `DATABASE_MAX_CONNECTIONS`.
+const DATABASE_MAX_CONNECTIONS_DEFAULT: u32 = 10;
+
+impl Settings {
+    /// Reads `DATABASE_URL` (required), `DATABASE_MAX_CONNECTIONS` and the `LEPTOS_*` overrides.
+    pub fn from_env() -> Result<Self, StartupError> {
+        let database_url = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+            .ok_or(StartupError::MissingDatabaseUrl)?;
+        let database_max_connections = match std::env::var("DATABASE_MAX_CONNECTIONS") {
+            Err(_) => DATABASE_MAX_CONNECTIONS_DEFAULT,
+            Ok(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or(StartupError::InvalidSetting {
+                    name: "DATABASE_MAX_CONNECTIONS",
+                    reason: "debe ser un número entero entre 1 y 1000",
+                })?,
+        };
+        Ok(Self {
+            database_url: DatabaseUrl(database_url),
+            database_max_connections,
+            leptos: leptos_options()?,
+        })
+    }
+}
+
+/// The site options of `Leptos.toml`, overridden by any `LEPTOS_*` variable.
+pub fn leptos_options() -> Result<LeptosOptions, StartupError> {
+    leptos::config::get_config_from_str(include_str!("../../Leptos.toml"))
+        .map_err(|error| StartupError::LeptosConfig(error.to_string()))
+}
+
+/// A connection string whose password never reaches a log or an error message.
+#[derive(Clone)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The full URL, password included: only for the database driver.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Shows the URL with its password replaced by `***`.
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = &self.0;
+        let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+            return f.write_str(url);
+        };
+        let authority_end = url[scheme_end..]
+            .find(['/', '?'])
+            .map_or(url.len(), |i| scheme_end + i);
+        match url[scheme_end..authority_end].rfind('@') {
+            Some(at) => {
+                let userinfo = &url[scheme_end..scheme_end + at];
+                let user = userinfo.split(':').next().unwrap_or_default();
+                let masked = if userinfo.contains(':') { ":***" } else { "" };
+                write!(
+                    f,
+                    "{}{user}{masked}{}",
+                    &url[..scheme_end],
+                    &url[scheme_end + at..]
+                )
+            }
+            None => f.write_str(url),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DatabaseUrl;
+
+    #[test]
+    fn the_password_never_shows() {
+        let url = DatabaseUrl::new("postgres://veta:s3cr3t@127.0.0.1:5432/veta?sslmode=disable");
+        assert_eq!(
+            url.to_string(),
+            "postgres://veta:***@127.0.0.1:5432/veta?sslmode=disable"
+        );
+        assert!(!format!("{url:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn urls_without_a_password_show_as_they_are() {
+        for raw in [
+            "postgres://veta@localhost/veta",
+            "postgres:///veta?host=/run/postgresql",
+            "not a url",
+        ] {
+            assert_eq!(DatabaseUrl::new(raw).to_string(), raw);
+        }
+    }
+
+    #[test]
+    fn an_at_sign_in_the_query_is_not_userinfo() {
+        let url = DatabaseUrl::new("postgres://host/db?user=a@b");
+        assert_eq!(url.to_string(), "postgres://host/db?user=a@b");
+    }
+}

@@ -1,0 +1,12 @@
+//! Veta's server: configuration, database, HTTP routes. The binary in `main.rs` only wires these.
+//!
+//! Nothing a request depends on lives in this process's memory: state is in PostgreSQL, so any
+//! number of server processes behind one address behave as one.
+
+pub mod config;
+pub mod db;
+pub mod health;
+pub mod startup;
+pub mod telemetry;
+
+pub use startup::{AppState, Application, StartupError};
