@@ -18,6 +18,9 @@ use crate::quantity::{Quantity, QuantityError, SaleQuantity};
 use crate::unit::Unit;
 use crate::validation::ValidationErrors;
 
+/// Most lines in one allocation: as many as a purchase may have.
+pub const ALLOCATION_MAX_LINES: usize = crate::compra::COMPRA_MAX_LINES;
+
 /// What a balance is kept per: origin code, mineral and unit (the editor's *Cód de Origen*,
 /// *Mineral* and *Unidades* columns). Ordered by code, then mineral, then unit, so that every
 /// listing of balances comes out in the same order.
@@ -48,6 +51,9 @@ impl fmt::Display for BalanceKey {
 /// One holder's balances. Zero balances are not stored, so two holdings with the same positive
 /// balances are equal however they got there.
 ///
+/// JSON form: a list in key order, `[{"codigo_origen": "4DEB01BC", "mineral": "ORO", "unit": "g",
+/// "quantity": "191"}]` (JSON object keys can only be strings).
+///
 /// ```
 /// use domain::{BalanceKey, Balances, CodigoOrigen, Mineral, Quantity};
 /// let key = BalanceKey::new(CodigoOrigen::parse("4DEB01BC").unwrap(), Mineral::resolve("oro").unwrap());
@@ -58,8 +64,49 @@ impl fmt::Display for BalanceKey {
 /// assert_eq!(balances.available(&key), Quantity::parse("191").unwrap()); // unchanged
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "Vec<BalanceEntry>", try_from = "Vec<BalanceEntry>")]
 pub struct Balances {
     entries: BTreeMap<BalanceKey, Quantity>,
+}
+
+/// One balance, as listed (JSON, e-mails).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalanceEntry {
+    pub codigo_origen: CodigoOrigen,
+    pub mineral: Mineral,
+    pub unit: Unit,
+    pub quantity: Quantity,
+}
+
+impl From<Balances> for Vec<BalanceEntry> {
+    fn from(balances: Balances) -> Self {
+        balances
+            .entries
+            .into_iter()
+            .map(|(key, quantity)| BalanceEntry {
+                codigo_origen: key.codigo_origen,
+                mineral: key.mineral,
+                unit: key.unit,
+                quantity,
+            })
+            .collect()
+    }
+}
+
+impl TryFrom<Vec<BalanceEntry>> for Balances {
+    type Error = AllocationError;
+    fn try_from(entries: Vec<BalanceEntry>) -> Result<Self, Self::Error> {
+        Balances::from_entries(entries.into_iter().map(|e| {
+            (
+                BalanceKey {
+                    codigo_origen: e.codigo_origen,
+                    mineral: e.mineral,
+                    unit: e.unit,
+                },
+                e.quantity,
+            )
+        }))
+    }
 }
 
 /// A balance rule broken by a movement.
@@ -67,6 +114,8 @@ pub struct Balances {
 pub enum AllocationError {
     #[error("Seleccione al menos un código de origen con la cantidad a vender.")]
     Empty,
+    #[error("Hay {found} filas; el máximo es {max}. Divida la venta en varias compras.")]
+    TooManyLines { max: usize, found: usize },
     #[error("El código de origen {} con {} ({}) aparece más de una vez; deje una sola fila con la cantidad total.", key.codigo_origen, key.mineral, key.unit)]
     DuplicateKey { key: BalanceKey },
     #[error("No hay saldo de {} en {} con el código de origen {}.", key.mineral, key.unit, key.codigo_origen)]
@@ -91,6 +140,7 @@ impl ErrorCode for AllocationError {
     fn code(&self) -> &'static str {
         match self {
             Self::Empty => "allocation_empty",
+            Self::TooManyLines { .. } => "allocation_too_many_lines",
             Self::DuplicateKey { .. } => "allocation_duplicate",
             Self::NoBalance { .. } => "balance_not_found",
             Self::ExceedsAvailable { .. } => "exceeds_available",
@@ -220,16 +270,37 @@ pub struct MineralTotal {
 /// let error = too_much.check_against(&seller).unwrap_err();
 /// assert!(error.to_string().contains("4DEB01BC") && error.to_string().contains("191"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "Vec<AllocationLine>", try_from = "Vec<AllocationLine>")]
 pub struct Allocation {
     lines: Vec<AllocationLine>,
 }
 
+impl From<Allocation> for Vec<AllocationLine> {
+    fn from(allocation: Allocation) -> Self {
+        allocation.lines
+    }
+}
+
+impl TryFrom<Vec<AllocationLine>> for Allocation {
+    type Error = AllocationErrors;
+    fn try_from(lines: Vec<AllocationLine>) -> Result<Self, Self::Error> {
+        Allocation::new(lines)
+    }
+}
+
 impl Allocation {
-    /// Checks the shape: not empty, no key twice.
+    /// Checks the shape: not empty, at most [`ALLOCATION_MAX_LINES`], no key twice.
     pub fn new(lines: Vec<AllocationLine>) -> Result<Self, AllocationErrors> {
         if lines.is_empty() {
             return Err(AllocationErrors(vec![AllocationError::Empty]));
+        }
+        if lines.len() > ALLOCATION_MAX_LINES {
+            let error = AllocationError::TooManyLines {
+                max: ALLOCATION_MAX_LINES,
+                found: lines.len(),
+            };
+            return Err(AllocationErrors(vec![error]));
         }
         let mut seen = BTreeMap::new();
         let duplicates: Vec<AllocationError> = lines
@@ -251,6 +322,14 @@ impl Allocation {
         let mut errors = ValidationErrors::default();
         if rows.is_empty() {
             errors.push("allocation", "Códigos de origen", &AllocationError::Empty);
+            return Err(errors);
+        }
+        if rows.len() > ALLOCATION_MAX_LINES {
+            let error = AllocationError::TooManyLines {
+                max: ALLOCATION_MAX_LINES,
+                found: rows.len(),
+            };
+            errors.push("allocation", "Códigos de origen", &error);
             return Err(errors);
         }
         let mut lines = Vec::with_capacity(rows.len());
@@ -578,6 +657,21 @@ mod tests {
                 key: oro
             }]))
         );
+        let many: Vec<AllocationLine> = (0..=ALLOCATION_MAX_LINES)
+            .map(|n| {
+                let bytes = u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes();
+                sale(
+                    BalanceKey::new(CodigoOrigen::from_random(bytes), oro.mineral),
+                    "1",
+                )
+            })
+            .collect();
+        assert_eq!(
+            Allocation::new(many[..ALLOCATION_MAX_LINES].to_vec()).map(|a| a.lines().len()),
+            Ok(ALLOCATION_MAX_LINES)
+        );
+        let error = Allocation::new(many).expect_err("one too many");
+        assert_eq!(error.0[0].code(), "allocation_too_many_lines");
     }
 
     #[test]
@@ -632,6 +726,22 @@ mod tests {
             .map(|(k, _)| k.codigo_origen.to_string())
             .collect();
         assert_eq!(keys, ["0000000A", "0000000B"]);
+        let json = serde_json::to_string(&balances).expect("json");
+        assert_eq!(
+            json,
+            r#"[{"codigo_origen":"0000000A","mineral":"ORO","unit":"g","quantity":"2"},{"codigo_origen":"0000000B","mineral":"ORO","unit":"g","quantity":"1"}]"#
+        );
+        assert_eq!(
+            serde_json::from_str::<Balances>(&json).expect("back"),
+            balances
+        );
+        let allocation = Allocation::new(vec![sale(key("0000000A", "ORO"), "1")]).expect("valid");
+        let json = serde_json::to_string(&allocation).expect("json");
+        assert_eq!(
+            serde_json::from_str::<Allocation>(&json).expect("back"),
+            allocation
+        );
+        assert!(serde_json::from_str::<Allocation>("[]").is_err());
     }
 
     // --- properties ---

@@ -28,8 +28,8 @@ pub mod unit;
 pub mod validation;
 
 pub use balance::{
-    Allocation, AllocationError, AllocationErrors, AllocationLine, BalanceKey, Balances, EditorRow,
-    MineralTotal, apply_purchase, reverse_purchase,
+    Allocation, AllocationError, AllocationErrors, AllocationLine, BalanceEntry, BalanceKey,
+    Balances, EditorRow, MineralTotal, apply_purchase, reverse_purchase,
 };
 pub use balances_txt::{BalanceRow, BalancesTxt, BalancesTxtError, TxtLineError};
 pub use codigo_expediente::{CodigoExpediente, CodigoExpedienteError};
@@ -66,3 +66,18 @@ pub use economic_capacity::{
     CapacityApplication, CapacityError, CapacityParameters, EvaluationResult,
 };
 pub use subsistence::{Cupo, CupoError, SubsistenceCaps, SubsistenceMineral};
+
+// --- organisations, users and sign-in ---
+pub mod contact;
+pub mod credentials;
+pub mod organization;
+pub mod registration;
+pub use contact::{EmailAddress, EmailAddressError, Mobile, MobileError};
+pub use credentials::{
+    LoginIdentifier, NewPassword, PasswordError, Username, UsernameError, VerificationCode,
+    VerificationCodeError,
+};
+pub use organization::{OrganizationKind, Role, RoleError, RucomError, RucomNumber, RucomState};
+pub use registration::{
+    InvitationDraft, NewOrganization, NewUser, Registration, RegistrationDraft, SecondFactor,
+};

@@ -131,6 +131,7 @@ impl fmt::Display for TaxKind {
 /// assert!(Tax::new(TaxKind::Otro, Money::zero(Currency::Cop), None).is_err()); // needs a description
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "RawTax")]
 pub struct Tax {
     kind: TaxKind,
     amount: Money,
@@ -178,6 +179,22 @@ impl ErrorCode for TaxError {
             Self::WithholdingsExceedTotal { .. } => "withholdings_exceed_total",
             Self::Money(error) => error.code(),
         }
+    }
+}
+
+/// The JSON shape of a [`Tax`], checked by [`Tax::new`] on the way in.
+#[derive(Deserialize)]
+struct RawTax {
+    kind: TaxKind,
+    amount: Money,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+impl TryFrom<RawTax> for Tax {
+    type Error = TaxError;
+    fn try_from(raw: RawTax) -> Result<Self, Self::Error> {
+        Tax::new(raw.kind, raw.amount, raw.description.as_deref())
     }
 }
 
@@ -235,7 +252,9 @@ impl Tax {
 /// assert_eq!(values.including_taxes().to_string(), "COP $ 1.100.000,00");
 /// assert_eq!(values.payable(), values.including_taxes());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Serialised for display only: it is always computed, never read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SaleValues {
     currency: Currency,
     before_taxes: Money,
@@ -423,6 +442,15 @@ mod tests {
         );
         let usd_tax = Tax::new(TaxKind::Iva, usd, None).expect("tax");
         assert!(SaleValues::compute(Currency::Cop, [cop("1")], &[usd_tax]).is_err());
+    }
+
+    #[test]
+    fn tax_json_is_checked() {
+        let iva = tax(TaxKind::Iva, "100");
+        let json = serde_json::to_string(&iva).expect("json");
+        assert_eq!(serde_json::from_str::<Tax>(&json).expect("back"), iva);
+        let otro = r#"{"kind":"OTRO","amount":{"amount":"1","currency":"COP"}}"#;
+        assert!(serde_json::from_str::<Tax>(otro).is_err());
     }
 
     #[test]
