@@ -1,15 +1,24 @@
-//! The frame of every page: header, the left panel of the seed guides, content, footer.
+//! The frames of the pages: the signed-in frame (header with the organisation, the left panel of
+//! the seed guides, content, footer) and the public frame of sign-in and registration.
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Outlet};
+use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::use_location;
 
 use crate::OPERATOR;
+use crate::auth::{SignOutButtons, SignedInUser, current_user};
+use crate::error::AppError;
 use crate::sections::{AFTER_COMPRAS, COMPRAS, REENVIAR_SALDOS, SALDOS_INICIALES, Section};
 
-/// Header, left panel, the routed page and the footer.
+/// The signed-in user of the page, loaded once by the frame and shared with every page in it.
+#[derive(Clone, Copy)]
+pub struct CurrentUser(pub Resource<Result<Option<SignedInUser>, AppError>>);
+
+/// The frame of every signed-in page; sends anyone else to the sign-in page.
 #[component]
 pub fn Layout() -> impl IntoView {
+    let user = Resource::new(|| (), |_| current_user());
+    provide_context(CurrentUser(user));
     // On a phone the panel is folded behind the "Menú" button; it folds again after navigating.
     let panel_open = RwSignal::new(false);
     let location = use_location();
@@ -19,6 +28,14 @@ pub fn Layout() -> impl IntoView {
     });
 
     view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(_)) => None,
+                    _ => Some(view! { <Redirect path="/ingresar" /> }),
+                }
+            })}
+        </Suspense>
         <header class="encabezado">
             <button
                 class="boton-menu"
@@ -28,10 +45,12 @@ pub fn Layout() -> impl IntoView {
             >
                 "Menú"
             </button>
-            <A href="/" attr:class="marca">
-                <span class="marca-nombre">{OPERATOR.product}</span>
-                <span class="marca-rol">{OPERATOR.role}</span>
-            </A>
+            <Brand />
+            <Suspense>
+                {move || Suspend::new(async move {
+                    user.await.ok().flatten().map(|user| view! { <Identity user /> })
+                })}
+            </Suspense>
             <A href="/transacciones-en-curso" attr:class="campana" attr:title="Transacciones en curso">
                 <BellIcon />
                 <span class="campana-texto">"Transacciones en curso"</span>
@@ -50,6 +69,54 @@ pub fn Layout() -> impl IntoView {
                 <Outlet />
             </main>
         </div>
+        <Footer />
+    }
+}
+
+/// The frame of the pages one reaches without signing in.
+#[component]
+pub fn PublicLayout() -> impl IntoView {
+    view! {
+        <header class="encabezado">
+            <Brand />
+        </header>
+        <main class="contenido contenido-publico">
+            <Outlet />
+        </main>
+        <Footer />
+    }
+}
+
+#[component]
+fn Brand() -> impl IntoView {
+    view! {
+        <A href="/" attr:class="marca">
+            <span class="marca-nombre">{OPERATOR.product}</span>
+            <span class="marca-rol">{OPERATOR.role}</span>
+        </A>
+    }
+}
+
+/// Who is signed in, for which organisation, and the way out.
+#[component]
+fn Identity(user: SignedInUser) -> impl IntoView {
+    let organization = user
+        .organization
+        .as_ref()
+        .map(|o| o.razon_social.clone())
+        .unwrap_or_else(|| user.role.label().to_owned());
+    view! {
+        <div class="identidad">
+            <span class="identidad-organizacion" data-testid="organizacion">{organization}</span>
+            <span class="identidad-usuario">{user.full_name} " · " {user.role.label()}</span>
+            <span class="identidad-salir"><SignOutButtons /></span>
+        </div>
+    }
+}
+
+#[component]
+fn Footer() -> impl IntoView {
+    view! {
         <footer class="pie">
             <p class="pie-operador">{OPERATOR.product} " · " {OPERATOR.role}</p>
             <ul class="pie-contacto">
@@ -59,10 +126,12 @@ pub fn Layout() -> impl IntoView {
     }
 }
 
-/// The left panel: the entries of seed 000, with "Compras" unfolding its four kinds of purchase.
+/// The left panel: the entries of seed 000, with "Compras" unfolding its four kinds of purchase,
+/// then what the user's role manages.
 #[component]
 fn SidePanel() -> impl IntoView {
     let location = use_location();
+    let CurrentUser(user) = expect_context::<CurrentUser>();
     // Open on a purchase page, so the current entry is visible; the user folds it at will.
     let compras_open = RwSignal::new(location.pathname.get_untracked().starts_with("/compras/"));
 
@@ -95,6 +164,19 @@ fn SidePanel() -> impl IntoView {
                 .into_iter()
                 .map(|section| view! { <li><SectionLink section /></li> })
                 .collect_view()}
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let role = user.await.ok().flatten().map(|u| u.role);
+                    view! {
+                        {role.is_some_and(|r| r.can_manage_users()).then(|| view! {
+                            <li><A href="/usuarios">"Usuarios"</A></li>
+                        })}
+                        {role.is_some_and(|r| r.reads_every_organization()).then(|| view! {
+                            <li><A href="/organizaciones">"Organizaciones"</A></li>
+                        })}
+                    }
+                })}
+            </Suspense>
         </ul>
         <A href=REENVIAR_SALDOS.path attr:class="boton boton-secundario reenviar">
             {REENVIAR_SALDOS.title}

@@ -1,17 +1,26 @@
 //! Veta's user interface, rendered on the server (`ssr`) and hydrated in the browser (`hydrate`).
 //!
-//! A feature lives in one module: its page components and, beside them, the server functions they
-//! call (server-only code behind `#[cfg(feature = "ssr")]`). `layout` is the frame every page shares.
+//! A feature lives in one module: its pages and, beside them, the server functions they call, with
+//! server-only code behind `#[cfg(feature = "ssr")]` (SQL, hashing, the outbox). `layout` holds the
+//! frames every page shares; `sections` the menu of the seed guides.
 
+pub mod auth;
+pub mod error;
+mod forms;
 mod layout;
+#[cfg(feature = "ssr")]
+pub mod notify;
 mod operator;
+mod organizations;
 mod pages;
 mod sections;
+mod users;
 
 pub use operator::OPERATOR;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::SsrMode;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
@@ -40,7 +49,10 @@ fn stylesheet_href(options: &LeptosOptions) -> String {
     format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
 }
 
-/// The application: every route of the product, inside the shared frame.
+/// The application: every route of the product.
+///
+/// Pages render with `SsrMode::Async`: the server waits for their data before it answers, so a
+/// redirect to sign-in or a 403/404 status reaches the browser as a real HTTP status.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -48,10 +60,29 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · Veta") />
         <Router>
             <Routes fallback=pages::NotFound>
-                <ParentRoute path=path!("") view=layout::Layout>
+                <ParentRoute path=path!("") view=layout::PublicLayout ssr=SsrMode::Async>
+                    <Route path=path!("/ingresar") view=auth::LoginPage />
+                    <Route path=path!("/ingresar/codigo") view=auth::CodePage />
+                    <Route path=path!("/registro") view=auth::RegisterPage />
+                    <Route path=path!("/verificar-correo") view=auth::VerifyEmailPage />
+                    <Route path=path!("/recuperar") view=auth::RecoverPage />
+                    <Route path=path!("/restablecer") view=auth::ResetPasswordPage />
+                    <Route path=path!("/invitacion") view=auth::AcceptInvitationPage />
+                </ParentRoute>
+                <ParentRoute path=path!("") view=layout::Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::Home />
+                    <Route path=path!("/usuarios") view=users::UsersPage />
+                    <Route path=path!("/organizaciones") view=organizations::OrganizationsPage />
+                    // Sections of the menu not built yet (see `sections`); never a catch-all
+                    // parameter here, which would shadow the static files.
                     <Route path=path!("/compras/:seccion") view=pages::SectionPage />
-                    <Route path=path!("/:seccion") view=pages::SectionPage />
+                    <Route path=path!("/saldos-iniciales") view=pages::SectionPage />
+                    <Route path=path!("/reversion-compra") view=pages::SectionPage />
+                    <Route path=path!("/transformaciones") view=pages::SectionPage />
+                    <Route path=path!("/reversion-transformacion") view=pages::SectionPage />
+                    <Route path=path!("/cierres") view=pages::SectionPage />
+                    <Route path=path!("/transacciones-en-curso") view=pages::SectionPage />
+                    <Route path=path!("/reenviar-saldos") view=pages::SectionPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,52 +1,58 @@
-import { test, expect, hydrated } from './fixtures';
+import { test, expect, hydrated, signIn, demoEmail } from './support';
 
-test('el panel izquierdo muestra las secciones de la guía', async ({ page }) => {
-  await page.goto('/');
-  await expect(page).toHaveTitle('Inicio · Veta');
-  const menu = page.getByRole('navigation', { name: 'Menú principal' });
-  for (const entry of [
-    'Inicio',
-    'Registro de saldos iniciales',
-    'Reversión Compra',
-    'Transformaciones',
-    'Reversión de Transformación',
-    'Cierres',
-    'Reenviar saldos actualizados',
-  ]) {
-    await expect(menu.getByRole('link', { name: entry, exact: true })).toBeVisible();
-  }
-  await expect(page.getByRole('link', { name: 'Transacciones en curso' }).first()).toBeVisible();
-  await expect(page.getByRole('contentinfo')).toContainText('Operador Tecnológico de Trazabilidad de Minerales');
-  await expect(page.getByRole('contentinfo')).toContainText('no es la Agencia Nacional de Minería');
-});
+test.describe('el marco de la aplicación', () => {
+  test.beforeEach(async ({ page, mail }) => {
+    await signIn(page, mail, 'orocauca.admin', demoEmail('orocauca.admin'));
+  });
 
-test('el menú Compras se despliega en el navegador (la página está hidratada)', async ({ page }) => {
-  await page.goto('/');
-  await hydrated(page);
-  const compras = page.getByRole('button', { name: 'Compras' });
-  await expect(compras).toHaveAttribute('aria-expanded', 'false');
-  const explotador = page.getByRole('link', { name: 'Explotador Minero Autorizado' });
-  await expect(explotador).toBeHidden();
+  test('el panel izquierdo muestra las secciones de la guía', async ({ page }) => {
+    await expect(page).toHaveTitle('Inicio · Veta');
+    await expect(page.getByTestId('organizacion')).toHaveText('COMERCIALIZADORA ORO DEL CAUCA S.A.S');
+    const menu = page.getByRole('navigation', { name: 'Menú principal' });
+    for (const entry of [
+      'Inicio',
+      'Registro de saldos iniciales',
+      'Reversión Compra',
+      'Transformaciones',
+      'Reversión de Transformación',
+      'Cierres',
+      'Usuarios',
+      'Reenviar saldos actualizados',
+    ]) {
+      await expect(menu.getByRole('link', { name: entry, exact: true })).toBeVisible();
+    }
+    await expect(page.getByRole('link', { name: 'Transacciones en curso' }).first()).toBeVisible();
+    await expect(page.getByRole('contentinfo')).toContainText('Operador Tecnológico de Trazabilidad de Minerales');
+    await expect(page.getByRole('contentinfo')).toContainText('no es la Agencia Nacional de Minería');
+  });
 
-  await compras.click();
-  await expect(compras).toHaveAttribute('aria-expanded', 'true');
-  for (const kind of [
-    'Registro de compra de minerales sin identificación de origen',
-    'Minero de Subsistencia',
-    'Explotador Minero Autorizado',
-    'Comercializador',
-  ]) {
-    await expect(page.getByRole('link', { name: kind })).toBeVisible();
-  }
+  test('el menú Compras se despliega en el navegador (la página está hidratada)', async ({ page }) => {
+    await hydrated(page);
+    const compras = page.getByRole('button', { name: 'Compras' });
+    await expect(compras).toHaveAttribute('aria-expanded', 'false');
+    const explotador = page.getByRole('link', { name: 'Explotador Minero Autorizado' });
+    await expect(explotador).toBeHidden();
 
-  // Client-side navigation keeps the menu open and says plainly that the feature is not ready.
-  await explotador.click();
-  await expect(page).toHaveURL(/\/compras\/explotador-minero-autorizado$/);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Explotador Minero Autorizado');
-  await expect(page.getByRole('status')).toContainText('aún no está disponible');
+    await compras.click();
+    await expect(compras).toHaveAttribute('aria-expanded', 'true');
+    for (const kind of [
+      'Registro de compra de minerales sin identificación de origen',
+      'Minero de Subsistencia',
+      'Explotador Minero Autorizado',
+      'Comercializador',
+    ]) {
+      await expect(page.getByRole('link', { name: kind })).toBeVisible();
+    }
 
-  await compras.click();
-  await expect(explotador).toBeHidden();
+    // Client-side navigation keeps the menu open and says plainly that the feature is not ready.
+    await explotador.click();
+    await expect(page).toHaveURL(/\/compras\/explotador-minero-autorizado$/);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Explotador Minero Autorizado');
+    await expect(page.getByRole('status')).toContainText('aún no está disponible');
+
+    await compras.click();
+    await expect(explotador).toBeHidden();
+  });
 });
 
 test('una dirección desconocida responde 404 en español', async ({ page }) => {
@@ -55,10 +61,10 @@ test('una dirección desconocida responde 404 en español', async ({ page }) => 
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Página no encontrada');
 });
 
-test('en un teléfono el panel se abre con el botón Menú', async ({ browser }) => {
+test('en un teléfono el panel se abre con el botón Menú', async ({ browser, mail }) => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const page = await context.newPage();
-  await page.goto('/');
+  await signIn(page, mail, 'orocauca.operador', demoEmail('orocauca.operador'));
   await hydrated(page);
   const panel = page.getByRole('navigation', { name: 'Menú principal' });
   await expect(panel).toBeHidden();

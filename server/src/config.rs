@@ -14,6 +14,11 @@ pub struct Settings {
     /// Upper bound of the connection pool; sized for a small machine, see docs/ARCHITECTURE.md.
     pub database_max_connections: u32,
     pub leptos: LeptosOptions,
+    /// The address people reach this server at (`PUBLIC_URL`): links in emails point there, and
+    /// cookies are `Secure` when it is `https`.
+    pub public_url: String,
+    /// Load the demonstration accounts (`VETA_DEMO_DATA=1`; set by scripts/run's embedded default).
+    pub demo_data: bool,
 }
 
 /// Default of `DATABASE_MAX_CONNECTIONS`.
@@ -38,10 +43,25 @@ impl Settings {
                     reason: "debe ser un número entero entre 1 y 1000",
                 })?,
         };
+        let leptos = leptos_options()?;
+        let public_url = match std::env::var("PUBLIC_URL") {
+            Ok(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                url.trim_end_matches('/').to_owned()
+            }
+            Ok(_) => {
+                return Err(StartupError::InvalidSetting {
+                    name: "PUBLIC_URL",
+                    reason: "debe empezar por http:// o https:// (p. ej. https://veta.com.co)",
+                });
+            }
+            Err(_) => format!("http://{}", leptos.site_addr),
+        };
         Ok(Self {
             database_url: DatabaseUrl(database_url),
             database_max_connections,
-            leptos: leptos_options()?,
+            leptos,
+            public_url,
+            demo_data: std::env::var("VETA_DEMO_DATA").is_ok_and(|v| v == "1"),
         })
     }
 }

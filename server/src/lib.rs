@@ -5,7 +5,12 @@
 
 pub mod config;
 pub mod db;
+pub mod demo;
+pub mod email;
 pub mod health;
+pub mod outbox;
+pub mod same_origin;
+pub mod sms;
 pub mod startup;
 pub mod telemetry;
 

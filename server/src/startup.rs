@@ -1,7 +1,9 @@
 //! Builds the application (listener, pool, router) and runs it until asked to stop.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use app::auth::ssr::PublicUrl;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
@@ -12,13 +14,19 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 
 use crate::config::{DatabaseUrl, Settings};
-use crate::{db, health};
+use crate::email::{MailSettings, SmtpTransport};
+use crate::sms::SmsSettings;
+use crate::{db, demo, health, outbox, same_origin, sms};
 
 /// What every handler and server function can reach.
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
+    /// Where links in emails point; also whether cookies are `Secure`.
+    pub public_url: String,
+    /// Serve `GET /dev/sms` (only with the recording SMS gateway of development and tests).
+    pub dev_sms_log: bool,
 }
 
 /// Why the server could not start: each message says what to change.
@@ -45,6 +53,12 @@ pub enum StartupError {
         "no se pudo abrir la dirección {addr} ({reason}): elija otra con LEPTOS_SITE_ADDR, p. ej. LEPTOS_SITE_ADDR=127.0.0.1:3100"
     )]
     AddressUnavailable { addr: SocketAddr, reason: String },
+    #[error("{0}")]
+    Mail(#[from] crate::email::MailSettingsError),
+    #[error("{0}")]
+    Sms(#[from] crate::sms::SmsSettingsError),
+    #[error("no se pudieron cargar los datos de demostración: {0}")]
+    DemoData(String),
     #[error("el servidor se detuvo por un error: {0}")]
     Serve(String),
 }
@@ -59,6 +73,8 @@ impl Application {
     /// Binds the address first (so a port in use is reported before anything else), then
     /// connects to the database and migrates it.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let mail = MailSettings::from_env()?;
+        let sms = SmsSettings::from_env()?;
         let addr = settings.leptos.site_addr;
         let listener =
             TcpListener::bind(addr)
@@ -70,9 +86,27 @@ impl Application {
         let pool =
             db::connect_and_migrate(&settings.database_url, settings.database_max_connections)
                 .await?;
+        if settings.demo_data {
+            let created = demo::seed(&pool)
+                .await
+                .map_err(|error| StartupError::DemoData(error.to_string()))?;
+            tracing::info!(
+                created,
+                "datos de demostración listos (VETA_DEMO_DATA=1): cuentas en README.md"
+            );
+        }
+        tracing::info!("{}", mail.describe());
+        tracing::info!("{}", sms.describe());
+        outbox::spawn_worker(
+            pool.clone(),
+            Arc::new(SmtpTransport::new(&mail)),
+            sms.gateway(&pool),
+        );
         let router = router(AppState {
             leptos_options: settings.leptos,
             pool,
+            public_url: settings.public_url,
+            dev_sms_log: sms.is_recording(),
         });
         Ok(Self { listener, router })
     }
@@ -87,29 +121,41 @@ impl Application {
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         let addr = self.local_addr()?;
         tracing::info!("Veta escucha en http://{addr}");
-        axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|source| StartupError::Serve(source.to_string()))
     }
 }
 
-/// All routes: the health check, then every page of the Leptos app, then static files.
+/// All routes: the health check, then every page and server function of the Leptos app, then
+/// static files; writes from another site's pages are refused.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let pool = state.pool.clone();
+    let public_url = PublicUrl(state.public_url.clone());
     let options = state.leptos_options.clone();
-    Router::new()
-        .route("/healthz", get(health::healthz))
+    let mut router = Router::new().route("/healthz", get(health::healthz));
+    if state.dev_sms_log {
+        router = router.route("/dev/sms", get(sms::dev_sms_log));
+    }
+    router
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(pool.clone()),
+            move || {
+                provide_context(pool.clone());
+                provide_context(public_url.clone());
+            },
             move || app::shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(axum::middleware::from_fn(same_origin::same_origin_writes))
         .with_state(state)
 }
 

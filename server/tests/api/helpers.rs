@@ -1,6 +1,11 @@
-//! Drives the real router in-process (no port, no browser) against a fresh database per test.
+//! Drives the real router in-process (no port, no browser) against a fresh database per test, with
+//! a cookie jar like a browser's, and reads the outbox like a mail catcher.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use axum::body::Body;
+use axum::http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use server::AppState;
@@ -10,6 +15,8 @@ use tower::ServiceExt;
 /// The application of one test, on its own database.
 pub struct TestApp {
     router: axum::Router,
+    pub pool: PgPool,
+    cookies: Mutex<BTreeMap<String, String>>,
 }
 
 /// What a request answered.
@@ -18,19 +25,53 @@ pub struct TestResponse {
     pub body: String,
 }
 
+/// The demonstration accounts (server::demo), all with `server::demo::DEMO_PASSWORD`.
+pub const DILUVIO_ADMIN: &str = "diluvio.admin";
+pub const DILUVIO_OPERADOR: &str = "diluvio.operador";
+pub const OROCAUCA_ADMIN: &str = "orocauca.admin";
+pub const OROCAUCA_OPERADOR: &str = "orocauca.operador";
+pub const AUDITOR_ANM: &str = "auditor.anm";
+
 impl TestApp {
     pub fn new(pool: PgPool) -> Self {
         let leptos_options = server::config::leptos_options().expect("Leptos.toml is valid");
         let router = server::startup::router(AppState {
             leptos_options,
-            pool,
+            pool: pool.clone(),
+            public_url: "http://veta.test".to_owned(),
+            dev_sms_log: true,
         });
-        Self { router }
+        Self {
+            router,
+            pool,
+            cookies: Mutex::new(BTreeMap::new()),
+        }
     }
 
-    pub async fn get(&self, uri: &str) -> TestResponse {
-        let request = Request::get(uri)
-            .body(Body::empty())
+    /// A fresh app with the demonstration organisations and users.
+    pub async fn with_demo_data(pool: PgPool) -> Self {
+        server::demo::seed(&pool).await.expect("demo data loads");
+        Self::new(pool)
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.cookies
+            .lock()
+            .expect("cookie jar")
+            .insert(name.to_owned(), value.to_owned());
+    }
+
+    async fn send(&self, request: axum::http::request::Builder, body: Body) -> TestResponse {
+        let cookie_header = {
+            let jar = self.cookies.lock().expect("cookie jar");
+            jar.iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let request = request
+            .header(COOKIE, cookie_header)
+            .body(body)
             .expect("a valid request");
         let response = self
             .router
@@ -38,6 +79,19 @@ impl TestApp {
             .oneshot(request)
             .await
             .expect("the router never fails");
+        {
+            let mut jar = self.cookies.lock().expect("cookie jar");
+            for set in response.headers().get_all(SET_COOKIE) {
+                let set = set.to_str().expect("ASCII cookie");
+                let pair = set.split(';').next().unwrap_or_default();
+                let (name, value) = pair.split_once('=').expect("name=value");
+                if value.is_empty() || set.contains("Max-Age=0") {
+                    jar.remove(name);
+                } else {
+                    jar.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
         let status = response.status();
         let bytes = response
             .into_body()
@@ -50,10 +104,120 @@ impl TestApp {
             body: String::from_utf8(bytes.to_vec()).expect("a UTF-8 body"),
         }
     }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.send(
+            Request::get(uri).header("accept", "text/html"),
+            Body::empty(),
+        )
+        .await
+    }
+
+    /// Calls a server function (`/api/<endpoint>`) as the browser does, with a form body.
+    pub async fn call(&self, endpoint: &str, fields: &[(&str, &str)]) -> TestResponse {
+        self.send(form_request(endpoint), form_body(fields)).await
+    }
+
+    /// The same call, as sent from a page of `origin`.
+    pub async fn call_with_origin(
+        &self,
+        endpoint: &str,
+        fields: &[(&str, &str)],
+        origin: &str,
+    ) -> TestResponse {
+        let request = form_request(endpoint)
+            .header("origin", origin)
+            .header("host", "veta.test");
+        self.send(request, form_body(fields)).await
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().expect("cookie jar").get(name).cloned()
+    }
+
+    /// Forgets every cookie (another browser).
+    pub fn clear_cookies(&self) {
+        self.cookies.lock().expect("cookie jar").clear();
+    }
+
+    /// The text of the newest email to `to`.
+    pub async fn last_email_to(&self, to: &str) -> String {
+        sqlx::query_scalar(
+            "SELECT body_text FROM outbox WHERE channel = 'EMAIL' AND recipient = $1
+             ORDER BY outbox_id DESC LIMIT 1",
+        )
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await
+        .expect("an email was written to the outbox")
+    }
+
+    /// The six-digit code of the newest email to `to`.
+    pub async fn last_code_to(&self, to: &str) -> String {
+        let text = self.last_email_to(to).await;
+        let start = text.find("es: ").expect("a code in the email") + 4;
+        text[start..start + 6].to_owned()
+    }
+
+    /// Signs in as a demonstration user, through password and emailed code.
+    pub async fn sign_in(&self, username: &str) {
+        let response = self
+            .call(
+                "ingresar",
+                &[
+                    ("identifier", username),
+                    ("password", server::demo::DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+        let code = self
+            .last_code_to(&format!("{username}@demo.veta.com.co"))
+            .await;
+        let response = self.call("ingresar/codigo", &[("code", &code)]).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    }
 }
 
 impl TestResponse {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).expect("a JSON body")
     }
+
+    /// The message of an `AppError` answer of the given variant (`Refused`, `Throttled`…).
+    pub fn error(&self, variant: &str) -> String {
+        let json = self.json();
+        json[variant]
+            .as_str()
+            .unwrap_or_else(|| panic!("expected {variant}, got {}", self.body))
+            .to_owned()
+    }
+}
+
+fn form_request(endpoint: &str) -> axum::http::request::Builder {
+    Request::post(format!("/api/{endpoint}"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+}
+
+fn form_body(fields: &[(&str, &str)]) -> Body {
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    Body::from(body)
+}
+
+/// Percent-encodes a form value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

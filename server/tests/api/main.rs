@@ -1,6 +1,10 @@
 //! The server's integration tests: one binary, one module per feature.
 
+mod auth;
 mod health;
 mod helpers;
+mod outbox;
 mod pages;
+mod registration;
 mod startup;
+mod users;

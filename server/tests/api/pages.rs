@@ -1,15 +1,17 @@
 use axum::http::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::TestApp;
+use crate::helpers::{DILUVIO_ADMIN, TestApp};
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn the_home_page_renders_the_shell_in_spanish(pool: PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::with_demo_data(pool).await;
+    app.sign_in(DILUVIO_ADMIN).await;
     let response = app.get("/").await;
     assert_eq!(response.status, StatusCode::OK);
     for text in [
         r#"<html lang="es-CO">"#,
+        "MINERA EL DILUVIO GOLD S.A.S",
         "Registro de saldos iniciales",
         "Compras",
         "Explotador Minero Autorizado",
@@ -25,17 +27,41 @@ async fn the_home_page_renders_the_shell_in_spanish(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
-async fn a_section_not_built_yet_says_so(pool: PgPool) {
+async fn signed_out_visitors_are_sent_to_sign_in(pool: PgPool) {
     let app = TestApp::new(pool);
-    let response = app.get("/compras/comercializador").await;
-    assert_eq!(response.status, StatusCode::OK);
-    assert!(response.body.contains("<h1>Comercializador</h1>"));
-    assert!(response.body.contains("aún no está disponible"));
+    for uri in ["/", "/compras/comercializador", "/usuarios", "/cierres"] {
+        let response = app.get(uri).await;
+        assert_eq!(response.status, StatusCode::FOUND, "{uri}");
+    }
+    let login = app.get("/ingresar").await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(login.body.contains("Usuario / Correo electrónico"));
+    assert!(login.body.contains("¿Aún no tiene usuario en OTTM?"));
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_section_not_built_yet_says_so(pool: PgPool) {
+    let app = TestApp::with_demo_data(pool).await;
+    app.sign_in(DILUVIO_ADMIN).await;
+    for (uri, title) in [
+        ("/compras/comercializador", "Comercializador"),
+        ("/saldos-iniciales", "Registro de saldos iniciales"),
+        ("/reenviar-saldos", "Reenviar saldos actualizados"),
+    ] {
+        let response = app.get(uri).await;
+        assert_eq!(response.status, StatusCode::OK, "{uri}");
+        assert!(
+            response.body.contains(&format!("<h1>{title}</h1>")),
+            "{uri}"
+        );
+        assert!(response.body.contains("aún no está disponible"), "{uri}");
+    }
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn an_unknown_address_is_a_404_page(pool: PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::with_demo_data(pool).await;
+    app.sign_in(DILUVIO_ADMIN).await;
     for uri in ["/no-existe", "/compras/otra-cosa"] {
         let response = app.get(uri).await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{uri}");

@@ -1,0 +1,74 @@
+//! The audit trail of sign-in (table `auth_events`), which is also where the throttling counts
+//! come from.
+
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+/// What happened. The codes are stored; never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthEvent {
+    Registro,
+    CorreoVerificado,
+    IngresoFallido,
+    CuentaBloqueada,
+    CodigoEnviado,
+    CodigoFallido,
+    CodigoAgotado,
+    IngresoExitoso,
+    Salida,
+    SalidaTodas,
+    RecuperacionSolicitada,
+    ClaveRestablecida,
+    Invitacion,
+    InvitacionAceptada,
+    UsuarioModificado,
+}
+
+impl AuthEvent {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Registro => "REGISTRO",
+            Self::CorreoVerificado => "CORREO_VERIFICADO",
+            Self::IngresoFallido => "INGRESO_FALLIDO",
+            Self::CuentaBloqueada => "CUENTA_BLOQUEADA",
+            Self::CodigoEnviado => "CODIGO_ENVIADO",
+            Self::CodigoFallido => "CODIGO_FALLIDO",
+            Self::CodigoAgotado => "CODIGO_AGOTADO",
+            Self::IngresoExitoso => "INGRESO_EXITOSO",
+            Self::Salida => "SALIDA",
+            Self::SalidaTodas => "SALIDA_TODAS",
+            Self::RecuperacionSolicitada => "RECUPERACION_SOLICITADA",
+            Self::ClaveRestablecida => "CLAVE_RESTABLECIDA",
+            Self::Invitacion => "INVITACION",
+            Self::InvitacionAceptada => "INVITACION_ACEPTADA",
+            Self::UsuarioModificado => "USUARIO_MODIFICADO",
+        }
+    }
+}
+
+/// One line of the trail. `identifier` is what was typed to sign in (kept for failures, so that
+/// attempts on accounts that do not exist are throttled exactly like those on real ones).
+pub struct Entry<'a> {
+    pub event: AuthEvent,
+    pub user_id: Option<Uuid>,
+    pub organization_id: Option<Uuid>,
+    pub client_address: &'a str,
+    pub identifier: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+pub async fn record(executor: impl PgExecutor<'_>, entry: Entry<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO auth_events (kind, user_id, organization_id, client_address, identifier, detail)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(entry.event.code())
+    .bind(entry.user_id)
+    .bind(entry.organization_id)
+    .bind(entry.client_address)
+    .bind(entry.identifier)
+    .bind(entry.detail)
+    .execute(executor)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,408 @@
+//! The sign-in flow on the server: password, then a one-time code by email or SMS.
+//!
+//! Throttling is counted from the audit trail, by what was typed (so accounts that do not exist
+//! are throttled exactly like real ones and answers never reveal which exist) and by address.
+
+use domain::{LoginIdentifier, SecondFactor, VerificationCode};
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::audit::{self, AuthEvent, Entry};
+use super::{cookies, passwords, public_url, request, secrets, sessions};
+use crate::error::AppError;
+use crate::notify;
+
+/// Failed passwords for one identifier, within the window, before it is locked for the window.
+pub const ACCOUNT_FAILURES_MAX: i64 = 5;
+/// Failed passwords from one address, within the window, before it is refused for the window.
+pub const ADDRESS_FAILURES_MAX: i64 = 30;
+pub const FAILURE_WINDOW_MIN: i32 = 15;
+/// A code is valid this long…
+pub const CODE_VALIDITY_MIN: i32 = 5;
+/// …accepts this many wrong tries, after which a new one must be requested…
+pub const CODE_ATTEMPTS_MAX: i32 = 5;
+/// …and a new one can be sent this many times per sign-in, no sooner than this after the last.
+pub const CODE_SENDS_MAX: i32 = 5;
+pub const CODE_RESEND_WAIT_S: i32 = 60;
+/// The browser keeps the pending sign-in this long.
+const CHALLENGE_COOKIE_S: i64 = 15 * 60;
+
+/// The user columns a sign-in needs, for the given condition.
+macro_rules! candidate_where {
+    ($condition:literal) => {
+        concat!(
+            "SELECT user_id, organization_id, email, mobile, full_name, password_hash, second_factor,
+                    email_verified_at IS NOT NULL AS email_verified, active
+             FROM users WHERE ",
+            $condition
+        )
+    };
+}
+
+const WRONG_CREDENTIALS: &str = "Usuario o contraseña incorrectos.";
+
+#[derive(sqlx::FromRow)]
+struct Candidate {
+    user_id: Uuid,
+    organization_id: Option<Uuid>,
+    email: String,
+    mobile: Option<String>,
+    full_name: String,
+    password_hash: Option<String>,
+    second_factor: String,
+    email_verified: bool,
+    active: bool,
+}
+
+/// Step 1: user or email and password. On success a code is on its way and the browser holds the
+/// pending sign-in; the answer never says whether the account exists.
+pub async fn password_step(
+    pool: &PgPool,
+    identifier: &str,
+    password: String,
+) -> Result<(), AppError> {
+    let address = request::client_address().await;
+    let typed = identifier.trim().to_lowercase();
+    if typed.is_empty() || password.is_empty() {
+        return Err(AppError::Refused(
+            "Escriba su usuario o correo y su contraseña.".to_owned(),
+        ));
+    }
+    throttle(pool, &typed, &address).await?;
+
+    let candidate: Option<Candidate> = match LoginIdentifier::parse(&typed) {
+        Some(LoginIdentifier::Email(email)) => {
+            sqlx::query_as(candidate_where!("email = $1"))
+                .bind(email.as_ref())
+                .fetch_optional(pool)
+                .await?
+        }
+        Some(LoginIdentifier::Username(username)) => {
+            sqlx::query_as(candidate_where!("username = $1"))
+                .bind(username.as_ref())
+                .fetch_optional(pool)
+                .await?
+        }
+        None => None,
+    };
+    let stored = candidate.as_ref().and_then(|c| c.password_hash.clone());
+    let matches = passwords::verify(password, stored).await;
+    let user = match candidate {
+        Some(user) if matches && user.active => user,
+        other => {
+            record_failure(pool, other.as_ref(), &typed, &address).await?;
+            return Err(AppError::Refused(WRONG_CREDENTIALS.to_owned()));
+        }
+    };
+    if !user.email_verified {
+        return Err(AppError::Refused(
+            "Su correo aún no está verificado: abra el enlace que le enviamos al registrarse, o pida uno nuevo en «Reenviar verificación».".to_owned(),
+        ));
+    }
+
+    let channel = match (
+        SecondFactor::parse_or_email(&user.second_factor),
+        &user.mobile,
+    ) {
+        (SecondFactor::Sms, Some(_)) => SecondFactor::Sms,
+        _ => SecondFactor::Email,
+    };
+    let challenge = secrets::new_secret();
+    let code = VerificationCode::from_random(secrets::random_u32());
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO login_challenges (challenge_hash, user_id, code_hash, channel, expires_at)
+         VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5))",
+    )
+    .bind(secrets::hash(&challenge))
+    .bind(user.user_id)
+    .bind(secrets::code_hash(&challenge, code.as_ref()))
+    .bind(channel.code())
+    .bind(CODE_VALIDITY_MIN)
+    .execute(&mut *tx)
+    .await?;
+    send_code(&mut tx, &user, channel, &code, &address).await?;
+    tx.commit().await?;
+    cookies::set(
+        cookies::CHALLENGE,
+        &challenge,
+        CHALLENGE_COOKIE_S,
+        &public_url()?,
+    );
+    Ok(())
+}
+
+async fn throttle(pool: &PgPool, typed: &str, address: &str) -> Result<(), AppError> {
+    let (by_identifier, by_address): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE identifier = $1), count(*) FILTER (WHERE client_address = $2)
+         FROM auth_events
+         WHERE kind = 'INGRESO_FALLIDO' AND at > now() - make_interval(mins => $3)
+           AND (identifier = $1 OR client_address = $2)",
+    )
+    .bind(typed)
+    .bind(address)
+    .bind(FAILURE_WINDOW_MIN)
+    .fetch_one(pool)
+    .await?;
+    if by_identifier >= ACCOUNT_FAILURES_MAX {
+        return Err(AppError::Throttled(format!(
+            "Demasiados intentos fallidos para este usuario. Espere {FAILURE_WINDOW_MIN} minutos o recupere su contraseña en «Recupere aquí»."
+        )));
+    }
+    if by_address >= ADDRESS_FAILURES_MAX {
+        return Err(AppError::Throttled(format!(
+            "Demasiados intentos fallidos desde su conexión. Espere {FAILURE_WINDOW_MIN} minutos."
+        )));
+    }
+    Ok(())
+}
+
+async fn record_failure(
+    pool: &PgPool,
+    user: Option<&Candidate>,
+    typed: &str,
+    address: &str,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let entry = |event| Entry {
+        event,
+        user_id: user.map(|u| u.user_id),
+        organization_id: user.and_then(|u| u.organization_id),
+        client_address: address,
+        identifier: Some(typed),
+        detail: None,
+    };
+    audit::record(&mut *tx, entry(AuthEvent::IngresoFallido)).await?;
+    let failures: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM auth_events
+         WHERE kind = 'INGRESO_FALLIDO' AND identifier = $1 AND at > now() - make_interval(mins => $2)",
+    )
+    .bind(typed)
+    .bind(FAILURE_WINDOW_MIN)
+    .fetch_one(&mut *tx)
+    .await?;
+    if failures == ACCOUNT_FAILURES_MAX {
+        audit::record(&mut *tx, entry(AuthEvent::CuentaBloqueada)).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes the code's message to the outbox (sent when the transaction commits).
+async fn send_code(
+    conn: &mut PgConnection,
+    user: &Candidate,
+    channel: SecondFactor,
+    code: &VerificationCode,
+    address: &str,
+) -> Result<(), AppError> {
+    match (channel, &user.mobile) {
+        (SecondFactor::Sms, Some(mobile)) => {
+            notify::enqueue_sms(
+                conn,
+                &notify::OutgoingSms {
+                    to: mobile.clone(),
+                    text: format!(
+                        "Veta: su código de ingreso es {}. Vence en {CODE_VALIDITY_MIN} minutos. No lo comparta.",
+                        code.as_ref()
+                    ),
+                },
+            )
+            .await?;
+        }
+        _ => {
+            let paragraphs = [
+                format!("Su código de ingreso es: {}", code.as_ref()),
+                format!(
+                    "Vence en {CODE_VALIDITY_MIN} minutos y sirve una sola vez. Si usted no intentó ingresar, cambie su contraseña: alguien la conoce."
+                ),
+            ];
+            let (text, html) = notify::notification(
+                &user.full_name,
+                &[],
+                &paragraphs,
+                None,
+                OffsetDateTime::now_utc(),
+            );
+            notify::enqueue_email(
+                conn,
+                &notify::OutgoingEmail {
+                    to: user.email.clone(),
+                    to_name: Some(user.full_name.clone()),
+                    subject: "Código de ingreso a Veta".to_owned(),
+                    text,
+                    html,
+                },
+            )
+            .await?;
+        }
+    }
+    audit::record(
+        &mut *conn,
+        Entry {
+            event: AuthEvent::CodigoEnviado,
+            user_id: Some(user.user_id),
+            organization_id: user.organization_id,
+            client_address: address,
+            identifier: None,
+            detail: Some(channel.code()),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Challenge {
+    user_id: Uuid,
+    code_hash: Vec<u8>,
+    channel: String,
+    failed_attempts: i32,
+    sends: i32,
+    seconds_since_sent: i64,
+    expired: bool,
+    used: bool,
+}
+
+const CHALLENGE_FOR_UPDATE: &str = "SELECT user_id, code_hash, channel, failed_attempts, sends,
+        extract(epoch FROM now() - last_sent_at)::bigint AS seconds_since_sent,
+        expires_at <= now() AS expired, used_at IS NOT NULL AS used
+ FROM login_challenges WHERE challenge_hash = $1 FOR UPDATE";
+
+fn no_pending_sign_in() -> AppError {
+    AppError::Refused(
+        "No hay un ingreso pendiente en este navegador o ya venció. Ingrese de nuevo con su usuario y contraseña.".to_owned(),
+    )
+}
+
+/// Step 2: the code. At most `CODE_ATTEMPTS_MAX` wrong tries per code.
+pub async fn code_step(pool: &PgPool, typed_code: &str) -> Result<(), AppError> {
+    let code = VerificationCode::parse(typed_code).map_err(|violation| {
+        AppError::Invalid(domain::ValidationErrors {
+            errors: vec![domain::FieldError::from_violation(
+                "code", "Código", &violation,
+            )],
+        })
+    })?;
+    let address = request::client_address().await;
+    let headers = request::headers().await?;
+    let secret = cookies::read(&headers, cookies::CHALLENGE).ok_or_else(no_pending_sign_in)?;
+
+    let mut tx = pool.begin().await?;
+    let challenge: Challenge = sqlx::query_as(CHALLENGE_FOR_UPDATE)
+        .bind(secrets::hash(&secret))
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(no_pending_sign_in)?;
+    if challenge.used {
+        return Err(no_pending_sign_in());
+    }
+    if challenge.failed_attempts >= CODE_ATTEMPTS_MAX {
+        return Err(AppError::Refused(format!(
+            "Superó los {CODE_ATTEMPTS_MAX} intentos con este código. Solicite un código nuevo."
+        )));
+    }
+    if challenge.expired {
+        return Err(AppError::Refused(format!(
+            "El código venció ({CODE_VALIDITY_MIN} minutos). Solicite un código nuevo."
+        )));
+    }
+    let organization_id: Option<Uuid> =
+        sqlx::query_scalar("SELECT organization_id FROM users WHERE user_id = $1")
+            .bind(challenge.user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let entry = |event, detail| Entry {
+        event,
+        user_id: Some(challenge.user_id),
+        organization_id,
+        client_address: &address,
+        identifier: None,
+        detail,
+    };
+
+    if secrets::code_hash(&secret, code.as_ref()) != challenge.code_hash {
+        let attempts = challenge.failed_attempts + 1;
+        sqlx::query("UPDATE login_challenges SET failed_attempts = $2 WHERE challenge_hash = $1")
+            .bind(secrets::hash(&secret))
+            .bind(attempts)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(&mut *tx, entry(AuthEvent::CodigoFallido, None)).await?;
+        let left = CODE_ATTEMPTS_MAX - attempts;
+        let message = if left == 0 {
+            audit::record(&mut *tx, entry(AuthEvent::CodigoAgotado, None)).await?;
+            format!(
+                "Código incorrecto. Superó los {CODE_ATTEMPTS_MAX} intentos: solicite un código nuevo."
+            )
+        } else {
+            format!("Código incorrecto. Le quedan {left} intento(s).")
+        };
+        tx.commit().await?;
+        return Err(AppError::Refused(message));
+    }
+
+    sqlx::query("UPDATE login_challenges SET used_at = now() WHERE challenge_hash = $1")
+        .bind(secrets::hash(&secret))
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut *tx,
+        entry(AuthEvent::IngresoExitoso, Some(&challenge.channel)),
+    )
+    .await?;
+    sessions::start(&mut tx, challenge.user_id).await?;
+    tx.commit().await?;
+    cookies::clear(cookies::CHALLENGE, &public_url()?);
+    Ok(())
+}
+
+/// Sends a new code for the pending sign-in, resetting the tries; throttled.
+pub async fn resend_code(pool: &PgPool) -> Result<(), AppError> {
+    let address = request::client_address().await;
+    let headers = request::headers().await?;
+    let secret = cookies::read(&headers, cookies::CHALLENGE).ok_or_else(no_pending_sign_in)?;
+    let mut tx = pool.begin().await?;
+    let challenge: Challenge = sqlx::query_as(CHALLENGE_FOR_UPDATE)
+        .bind(secrets::hash(&secret))
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(no_pending_sign_in)?;
+    if challenge.used {
+        return Err(no_pending_sign_in());
+    }
+    if challenge.sends >= CODE_SENDS_MAX {
+        return Err(AppError::Throttled(format!(
+            "Ya le enviamos {CODE_SENDS_MAX} códigos. Ingrese de nuevo con su usuario y contraseña."
+        )));
+    }
+    // The wait stops floods of messages; a code that can no longer be used is replaced at once.
+    let usable = !challenge.expired && challenge.failed_attempts < CODE_ATTEMPTS_MAX;
+    let wait_s = i64::from(CODE_RESEND_WAIT_S) - challenge.seconds_since_sent;
+    if usable && wait_s > 0 {
+        return Err(AppError::Throttled(format!(
+            "Espere {wait_s} segundos antes de pedir otro código."
+        )));
+    }
+    let user: Candidate = sqlx::query_as(candidate_where!("user_id = $1"))
+        .bind(challenge.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let code = VerificationCode::from_random(secrets::random_u32());
+    sqlx::query(
+        "UPDATE login_challenges
+         SET code_hash = $2, failed_attempts = 0, sends = sends + 1, last_sent_at = now(),
+             expires_at = now() + make_interval(mins => $3)
+         WHERE challenge_hash = $1",
+    )
+    .bind(secrets::hash(&secret))
+    .bind(secrets::code_hash(&secret, code.as_ref()))
+    .bind(CODE_VALIDITY_MIN)
+    .execute(&mut *tx)
+    .await?;
+    let channel = SecondFactor::parse_or_email(&challenge.channel);
+    send_code(&mut tx, &user, channel, &code, &address).await?;
+    tx.commit().await?;
+    Ok(())
+}

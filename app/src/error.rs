@@ -1,0 +1,107 @@
+//! The one error type of every server function: what went wrong, in words the user can act on.
+//! Infrastructure failures are logged on the server and reach the browser as an opaque `Internal`.
+
+use domain::ValidationErrors;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Fields that break a rule: shown next to each field.
+    #[error("Revise los campos marcados.")]
+    Invalid(ValidationErrors),
+    /// A rule about the whole request (a wrong code, an expired link…), with what to do next.
+    #[error("{0}")]
+    Refused(String),
+    /// Too many attempts: the message says how long to wait.
+    #[error("{0}")]
+    Throttled(String),
+    #[error("Su sesión terminó. Ingrese de nuevo.")]
+    NotSignedIn,
+    #[error("Su rol no le permite hacer esto.")]
+    Forbidden,
+    /// Also what a user gets for another organisation's data: it does not exist for them.
+    #[error("No encontramos lo que busca.")]
+    NotFound,
+    #[error("Ocurrió un error inesperado. Intente de nuevo en unos minutos.")]
+    Internal,
+    /// The request never reached the function (network, encoding).
+    #[error("No hubo respuesta del servidor: revise su conexión e intente de nuevo.")]
+    Transport(String),
+}
+
+impl AppError {
+    /// The field errors, when there are any.
+    pub fn field_errors(&self) -> Option<&ValidationErrors> {
+        match self {
+            Self::Invalid(errors) => Some(errors),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::Transport(value.to_string())
+    }
+}
+
+impl From<ValidationErrors> for AppError {
+    fn from(errors: ValidationErrors) -> Self {
+        Self::Invalid(errors)
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use ssr::with_status;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use http::StatusCode;
+    use http::request::Parts;
+    use leptos::prelude::use_context;
+    use leptos_axum::ResponseOptions;
+
+    use super::AppError;
+
+    impl AppError {
+        /// The HTTP status of this answer when a server function is called over HTTP.
+        pub fn status(&self) -> StatusCode {
+            match self {
+                Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                Self::Refused(_) => StatusCode::BAD_REQUEST,
+                Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+                Self::NotSignedIn => StatusCode::UNAUTHORIZED,
+                Self::Forbidden => StatusCode::FORBIDDEN,
+                Self::NotFound => StatusCode::NOT_FOUND,
+                Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+                Self::Transport(_) => StatusCode::BAD_GATEWAY,
+            }
+        }
+    }
+
+    /// Gives a server function's error answer its HTTP status (server functions answer 500 for
+    /// any error otherwise). Only for calls over HTTP (`/api/…`): while a page renders, the page
+    /// decides its own status (a redirect to sign-in must stay a redirect).
+    pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+        if let Err(error) = &result {
+            let is_api_call =
+                use_context::<Parts>().is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+            if let (true, Some(response)) = (is_api_call, use_context::<ResponseOptions>()) {
+                response.set_status(error.status());
+            }
+        }
+        result
+    }
+
+    /// Database failures are logged with their context and shown as `Internal`.
+    impl From<sqlx::Error> for AppError {
+        fn from(error: sqlx::Error) -> Self {
+            tracing::error!(%error, "database error");
+            Self::Internal
+        }
+    }
+}

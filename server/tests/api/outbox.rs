@@ -1,0 +1,679 @@
+//! The outbox: messages commit with the change that caused them, are delivered once by any number
+//! of workers, and survive a mail server that is down.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::routing::{get, post};
+use http_body_util::BodyExt;
+use server::email::{EmailTransport, MailSettings, SmtpTransport, notification};
+use server::outbox::{
+    DeliveryError, DeliveryReport, OutgoingEmail, OutgoingSms, deliver_due, enqueue_email,
+    enqueue_sms, spawn_worker,
+};
+use server::sms::{HttpSmsGateway, RecordingSmsGateway, SmsGateway, SmsSettings, dev_sms_log};
+use sqlx::PgPool;
+use time::macros::datetime;
+use tower::ServiceExt;
+
+/// A mail server in memory: keeps what it is given, or refuses everything while `failing`.
+#[derive(Default)]
+struct FakeMailServer {
+    received: Mutex<Vec<OutgoingEmail>>,
+    failing: AtomicBool,
+    /// How long each send takes, to make concurrent runs overlap.
+    latency: Option<Duration>,
+    delivered: tokio::sync::Notify,
+}
+
+impl FakeMailServer {
+    fn slow(latency: Duration) -> Self {
+        Self {
+            latency: Some(latency),
+            ..Self::default()
+        }
+    }
+
+    fn received(&self) -> Vec<OutgoingEmail> {
+        self.received.lock().expect("not poisoned").clone()
+    }
+}
+
+#[async_trait]
+impl EmailTransport for FakeMailServer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
+        if let Some(latency) = self.latency {
+            tokio::time::sleep(latency).await;
+        }
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(DeliveryError::new(
+                "SMTP: network error: Connection refused (os error 111)",
+            ));
+        }
+        self.received
+            .lock()
+            .expect("not poisoned")
+            .push(email.clone());
+        self.delivered.notify_one();
+        Ok(())
+    }
+}
+
+fn email_to(to: &str) -> OutgoingEmail {
+    OutgoingEmail {
+        to: to.to_owned(),
+        to_name: Some("Minera El Diluvio Gold S.A.S.".to_owned()),
+        subject: "Código de validación de la compra".to_owned(),
+        text: "Su código es 123456".to_owned(),
+        html: "<p>Su código es 123456</p>".to_owned(),
+    }
+}
+
+/// Enqueues in a transaction of its own that commits, as a feature does with its change.
+async fn enqueue_committed(pool: &PgPool, email: &OutgoingEmail) {
+    let mut transaction = pool.begin().await.expect("a transaction");
+    enqueue_email(&mut transaction, email)
+        .await
+        .expect("enqueued");
+    transaction.commit().await.expect("committed");
+}
+
+/// `(attempts, last_error, sent)` of the only row for `to`.
+async fn outbox_state(pool: &PgPool, to: &str) -> (i32, Option<String>, bool) {
+    sqlx::query_as(
+        "SELECT attempts, last_error, sent_at IS NOT NULL FROM outbox WHERE recipient = $1",
+    )
+    .bind(to)
+    .fetch_one(pool)
+    .await
+    .expect("one row")
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn an_email_of_a_rolled_back_change_is_never_sent(pool: PgPool) {
+    let mail = FakeMailServer::default();
+    let sms = RecordingSmsGateway::new(pool.clone());
+    let mut transaction = pool.begin().await.expect("a transaction");
+    enqueue_email(&mut transaction, &email_to("ana@minera.com.co"))
+        .await
+        .expect("enqueued");
+    transaction.rollback().await.expect("rolled back");
+
+    let report = deliver_due(&pool, &mail, &sms, 10)
+        .await
+        .expect("delivered");
+    assert_eq!(report, DeliveryReport::default());
+    assert!(mail.received().is_empty());
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&pool)
+        .await
+        .expect("a count");
+    assert_eq!(rows, 0);
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_committed_email_is_delivered_exactly_once(pool: PgPool) {
+    let mail = FakeMailServer::default();
+    let sms = RecordingSmsGateway::new(pool.clone());
+    let email = email_to("ana@minera.com.co");
+    enqueue_committed(&pool, &email).await;
+
+    let first = deliver_due(&pool, &mail, &sms, 10)
+        .await
+        .expect("delivered");
+    let second = deliver_due(&pool, &mail, &sms, 10)
+        .await
+        .expect("delivered");
+
+    assert_eq!(
+        first,
+        DeliveryReport {
+            claimed: 1,
+            sent: 1,
+            failed: 0
+        }
+    );
+    assert_eq!(second, DeliveryReport::default());
+    assert_eq!(mail.received(), vec![email]);
+    assert_eq!(
+        outbox_state(&pool, "ana@minera.com.co").await,
+        (0, None, true)
+    );
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_mail_server_that_is_down_delays_mail_but_loses_none(pool: PgPool) {
+    let mail = FakeMailServer::default();
+    let sms = RecordingSmsGateway::new(pool.clone());
+    mail.failing.store(true, Ordering::SeqCst);
+    enqueue_committed(&pool, &email_to("ana@minera.com.co")).await;
+
+    let report = deliver_due(&pool, &mail, &sms, 10)
+        .await
+        .expect("delivered");
+    assert_eq!(report.failed, 1);
+    let (attempts, last_error, sent) = outbox_state(&pool, "ana@minera.com.co").await;
+    assert_eq!((attempts, sent), (1, false));
+    assert_eq!(
+        last_error.as_deref(),
+        Some("SMTP: network error: Connection refused (os error 111)")
+    );
+    // Retried after the first backoff step (5 s), not at once.
+    let wait_s: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM next_attempt_at - now())::float8 FROM outbox",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("a delay");
+    assert!((3.0..=5.0).contains(&wait_s), "retried in {wait_s} s");
+    mail.failing.store(false, Ordering::SeqCst);
+    let too_soon = deliver_due(&pool, &mail, &sms, 10)
+        .await
+        .expect("delivered");
+    assert_eq!(too_soon, DeliveryReport::default());
+
+    // Time passes (instead of waiting 5 s): the message is due again, and now goes out.
+    sqlx::query("UPDATE outbox SET next_attempt_at = now()")
+        .execute(&pool)
+        .await
+        .expect("moved");
+    let report = deliver_due(&pool, &mail, &sms, 10)
+        .await
+        .expect("delivered");
+    assert_eq!(report.sent, 1);
+    assert_eq!(mail.received().len(), 1);
+    let (attempts, _, sent) = outbox_state(&pool, "ana@minera.com.co").await;
+    assert_eq!((attempts, sent), (1, true));
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn concurrent_workers_never_send_the_same_message_twice(pool: PgPool) {
+    const MESSAGES: usize = 120;
+    let mail = FakeMailServer::slow(Duration::from_millis(2));
+    let sms = RecordingSmsGateway::new(pool.clone());
+    let mut transaction = pool.begin().await.expect("a transaction");
+    for n in 0..MESSAGES {
+        enqueue_email(
+            &mut transaction,
+            &email_to(&format!("comprador{n}@veta.test")),
+        )
+        .await
+        .expect("enqueued");
+    }
+    transaction.commit().await.expect("committed");
+
+    // Six workers in small batches, each until it finds nothing: their claims interleave.
+    let worker = || async {
+        let mut sent = 0;
+        loop {
+            let report = deliver_due(&pool, &mail, &sms, 4).await.expect("delivered");
+            if report.claimed == 0 {
+                return sent;
+            }
+            sent += report.sent;
+        }
+    };
+    let per_worker = futures_util::future::join_all((0..6).map(|_| worker())).await;
+
+    assert_eq!(per_worker.iter().sum::<u32>() as usize, MESSAGES);
+    let mut times_sent: HashMap<String, usize> = HashMap::new();
+    for email in mail.received() {
+        *times_sent.entry(email.to).or_default() += 1;
+    }
+    assert_eq!(times_sent.len(), MESSAGES);
+    assert!(
+        times_sent.values().all(|&times| times == 1),
+        "{times_sent:?}"
+    );
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_row_another_worker_is_claiming_is_skipped_not_waited_for(pool: PgPool) {
+    let mail = FakeMailServer::default();
+    let sms = RecordingSmsGateway::new(pool.clone());
+    enqueue_committed(&pool, &email_to("ana@minera.com.co")).await;
+    enqueue_committed(&pool, &email_to("luis@minera.com.co")).await;
+    // Another worker is in the middle of claiming Ana's message: its row is locked.
+    let mut other = pool.begin().await.expect("a transaction");
+    sqlx::query("SELECT 1 FROM outbox WHERE recipient = 'ana@minera.com.co' FOR UPDATE")
+        .execute(&mut *other)
+        .await
+        .expect("locked");
+
+    let report = tokio::time::timeout(Duration::from_secs(5), deliver_due(&pool, &mail, &sms, 10))
+        .await
+        .expect("not blocked by the lock")
+        .expect("delivered");
+    assert_eq!(report.sent, 1);
+    assert_eq!(mail.received()[0].to, "luis@minera.com.co");
+    other.rollback().await.expect("released");
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_claim_keeps_other_workers_away_until_it_expires(pool: PgPool) {
+    let mail = FakeMailServer::default();
+    let sms = RecordingSmsGateway::new(pool.clone());
+    enqueue_committed(&pool, &email_to("ana@minera.com.co")).await;
+    // A worker claimed it and is still sending.
+    sqlx::query("UPDATE outbox SET claimed_until = now() + interval '1 minute'")
+        .execute(&pool)
+        .await
+        .expect("claimed");
+    assert_eq!(
+        deliver_due(&pool, &mail, &sms, 10)
+            .await
+            .expect("ran")
+            .claimed,
+        0
+    );
+
+    // That worker died: once its claim expires, another one sends the message.
+    sqlx::query("UPDATE outbox SET claimed_until = now() - interval '1 second'")
+        .execute(&pool)
+        .await
+        .expect("expired");
+    assert_eq!(
+        deliver_due(&pool, &mail, &sms, 10).await.expect("ran").sent,
+        1
+    );
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn the_worker_delivers_as_soon_as_the_change_commits(pool: PgPool) {
+    let mail = Arc::new(FakeMailServer::default());
+    let sms = Arc::new(RecordingSmsGateway::new(pool.clone()));
+    let worker = spawn_worker(pool.clone(), mail.clone(), sms);
+    let first = email_to("ana@minera.com.co");
+    enqueue_committed(&pool, &first).await;
+    tokio::time::timeout(Duration::from_secs(10), mail.delivered.notified())
+        .await
+        .expect("delivered by the worker");
+
+    // The worker is idle now: the commit's notification wakes it, well before its 2 s poll.
+    let second = email_to("luis@minera.com.co");
+    let committed_at = tokio::time::Instant::now();
+    enqueue_committed(&pool, &second).await;
+    tokio::time::timeout(Duration::from_secs(10), mail.delivered.notified())
+        .await
+        .expect("delivered by the worker");
+    let latency = committed_at.elapsed();
+    worker.abort();
+    let _ = worker.await;
+    assert_eq!(mail.received(), vec![first, second]);
+    assert!(
+        latency < Duration::from_millis(1500),
+        "woken after {latency:?}"
+    );
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn the_worker_stops_when_the_pool_closes(pool: PgPool) {
+    let mail = Arc::new(FakeMailServer::default());
+    let sms = Arc::new(RecordingSmsGateway::new(pool.clone()));
+    let worker = spawn_worker(pool.clone(), mail, sms);
+    enqueue_committed(&pool, &email_to("ana@minera.com.co")).await;
+
+    // Closing waits for every connection, the worker's LISTEN one included.
+    tokio::time::timeout(Duration::from_secs(10), pool.close())
+        .await
+        .expect("the pool closes");
+    tokio::time::timeout(Duration::from_secs(10), worker)
+        .await
+        .expect("the worker stops")
+        .expect("without panicking");
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn an_sms_is_recorded_and_listed_for_the_developer(pool: PgPool) {
+    let mail = FakeMailServer::default();
+    let sms = RecordingSmsGateway::new(pool.clone());
+    let mut transaction = pool.begin().await.expect("a transaction");
+    for (to, text) in [
+        ("+573001234567", "Veta: su código de validación es 123456"),
+        ("+573109876543", "Veta: su código de ingreso es 654321"),
+    ] {
+        let sms = OutgoingSms {
+            to: to.to_owned(),
+            text: text.to_owned(),
+        };
+        enqueue_sms(&mut transaction, &sms).await.expect("enqueued");
+    }
+    transaction.commit().await.expect("committed");
+
+    // One at a time, oldest first (a batch sends concurrently, in no set order).
+    for _ in 0..2 {
+        let report = deliver_due(&pool, &mail, &sms, 1).await.expect("delivered");
+        assert_eq!(report.sent, 1);
+    }
+    assert!(mail.received().is_empty());
+
+    let router = axum::Router::new()
+        .route("/dev/sms", get(dev_sms_log))
+        .with_state(pool.clone());
+    let (status, all) = get_json(&router, "/dev/sms").await;
+    assert_eq!(status, StatusCode::OK);
+    let messages = all["messages"].as_array().expect("a list");
+    assert_eq!(messages.len(), 2);
+    // Most recent first.
+    assert_eq!(messages[0]["to"], "+573109876543");
+    assert_eq!(
+        messages[1]["text"],
+        "Veta: su código de validación es 123456"
+    );
+    assert!(
+        messages[0]["created_at"]
+            .as_str()
+            .is_some_and(|at| at.ends_with('Z'))
+    );
+
+    let (_, one) = get_json(&router, "/dev/sms?to=%2B573001234567").await;
+    let messages = one["messages"].as_array().expect("a list");
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["to"], "+573001234567");
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn an_sms_number_without_its_country_code_is_refused_at_the_commit(pool: PgPool) {
+    let mut transaction = pool.begin().await.expect("a transaction");
+    let sms = OutgoingSms {
+        to: "3001234567".to_owned(),
+        text: "Veta: su código es 123456".to_owned(),
+    };
+    let error = enqueue_sms(&mut transaction, &sms)
+        .await
+        .expect_err("refused");
+    assert!(error.to_string().contains("outbox_fields_match_channel"));
+}
+
+async fn get_json(router: &axum::Router, uri: &str) -> (StatusCode, serde_json::Value) {
+    let request = Request::get(uri).body(Body::empty()).expect("a request");
+    let response = router.clone().oneshot(request).await.expect("an answer");
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a body")
+        .to_bytes();
+    (status, serde_json::from_slice(&body).expect("JSON"))
+}
+
+#[test]
+fn the_notification_speaks_like_the_agency_signs_as_the_operator_and_escapes_html() {
+    let (text, html) = notification(
+        "MINERA <EL DILUVIO> & GOLD S.A.S.",
+        &["NIT 901304961-7", "Titular de título minero"],
+        &[
+            "El comprador registró una compra.\nCódigo: <b>123456</b>".to_owned(),
+            "Segundo párrafo con \"comillas\" y 'apóstrofos'.".to_owned(),
+        ],
+        Some((
+            "URL de gestión de minerales a ser vendidos",
+            "https://veta.com.co/venta?id=1&t=\"x\"",
+        )),
+        // 16:44:13 UTC is 11:44:13 in Bogotá.
+        datetime!(2025-03-06 16:44:13 UTC),
+    );
+
+    for line in [
+        "Señores,\nMINERA <EL DILUVIO> & GOLD S.A.S.\nNIT 901304961-7\nTitular de título minero\n",
+        "Al día 06 del mes 03 del año 2025 a las 11:44:13 el sistema de Trazabilidad Minera de Veta le informa:",
+        "El comprador registró una compra.\nCódigo: <b>123456</b>",
+        "URL de gestión de minerales a ser vendidos: https://veta.com.co/venta?id=1&t=\"x\"",
+        "Atentamente,\nVeta — Operador Tecnológico de Trazabilidad de Minerales (OTTM)",
+        "Este e-mail ha sido generado automáticamente, no lo responda.",
+        "Mesa de ayuda: soporte@veta.com.co",
+        "Veta es un operador tecnológico; no es la Agencia Nacional de Minería.",
+    ] {
+        assert!(text.contains(line), "the text lacks {line:?}:\n{text}");
+    }
+
+    for fragment in [
+        r#"<html lang="es-CO">"#,
+        "<strong>MINERA &lt;EL DILUVIO&gt; &amp; GOLD S.A.S.</strong>",
+        "Al día 06 del mes 03 del año 2025 a las 11:44:13 el sistema de Trazabilidad Minera de Veta le informa:",
+        "Código: &lt;b&gt;123456&lt;/b&gt;",
+        "&quot;comillas&quot; y &#39;apóstrofos&#39;",
+        r#"href="https://veta.com.co/venta?id=1&amp;t=&quot;x&quot;""#,
+        ">URL de gestión de minerales a ser vendidos</a>",
+        "Este e-mail ha sido generado automáticamente, no lo responda.",
+        "Mesa de ayuda: soporte@veta.com.co",
+    ] {
+        assert!(html.contains(fragment), "the HTML lacks {fragment:?}");
+    }
+    for raw in [
+        "<EL DILUVIO>",
+        "<b>123456",
+        "\"comillas\"",
+        "Agencia Nacional de Minería<br>Avenida",
+    ] {
+        assert!(!html.contains(raw), "the HTML has {raw:?} unescaped");
+    }
+    // The operator signs, never the agency (nor its address or phone lines).
+    assert!(!text.contains("Agencia Nacional Minera") && !text.contains("01 8000"));
+}
+
+#[test]
+fn only_web_addresses_become_links() {
+    let now = datetime!(2025-03-06 16:44:13 UTC);
+    let (_, html) = notification("Ana", &[], &[], Some(("Abrir", "javascript:alert(1)")), now);
+    assert!(!html.contains("href=\"javascript"));
+    assert!(html.contains("Abrir: javascript:alert(1)"));
+    let (_, html) = notification(
+        "Ana",
+        &[],
+        &[],
+        Some(("Abrir", "https://veta.com.co/x")),
+        now,
+    );
+    assert!(html.contains(r#"href="https://veta.com.co/x""#));
+}
+
+/// One request a fake SMS provider received.
+#[derive(Debug, Clone, PartialEq)]
+struct ProviderRequest {
+    authorization: Option<String>,
+    body: serde_json::Value,
+}
+
+/// What a fake SMS provider received.
+#[derive(Clone, Default)]
+struct ProviderLog(Arc<Mutex<Vec<ProviderRequest>>>);
+
+/// A provider on a free local port that answers every POST with `status`.
+async fn fake_sms_provider(status: StatusCode) -> (String, ProviderLog) {
+    let log = ProviderLog::default();
+    let kept = log.clone();
+    let router = axum::Router::new().route(
+        "/v1/mensajes",
+        post(move |headers: HeaderMap, body: axum::body::Bytes| {
+            let kept = kept.clone();
+            async move {
+                let authorization = headers
+                    .get("authorization")
+                    .and_then(|value| value.to_str().ok())
+                    .map(str::to_owned);
+                let body = serde_json::from_slice(&body).expect("a JSON body");
+                kept.0.lock().expect("not poisoned").push(ProviderRequest {
+                    authorization,
+                    body,
+                });
+                status
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (format!("http://{addr}/v1/mensajes"), log)
+}
+
+fn http_gateway(url: &str) -> HttpSmsGateway {
+    let vars = HashMap::from([
+        ("SMS_GATEWAY", "http".to_owned()),
+        ("SMS_HTTP_URL", url.to_owned()),
+        ("SMS_HTTP_TOKEN", "t0k3n".to_owned()),
+    ]);
+    match SmsSettings::from_vars(|name| vars.get(name).cloned()).expect("valid settings") {
+        SmsSettings::Http(settings) => HttpSmsGateway::new(&settings),
+        SmsSettings::Recording => unreachable!("SMS_GATEWAY=http"),
+    }
+}
+
+#[tokio::test]
+async fn the_http_gateway_posts_json_with_the_bearer_token() {
+    let (url, log) = fake_sms_provider(StatusCode::ACCEPTED).await;
+    http_gateway(&url)
+        .send("+573001234567", "Veta: su código es 123456")
+        .await
+        .expect("sent");
+    let received = log.0.lock().expect("not poisoned").clone();
+    assert_eq!(
+        received,
+        vec![ProviderRequest {
+            authorization: Some("Bearer t0k3n".to_owned()),
+            body: serde_json::json!({"to": "+573001234567", "message": "Veta: su código es 123456"}),
+        }]
+    );
+}
+
+#[tokio::test]
+async fn a_provider_error_is_a_failure_that_shows_the_status_only() {
+    let (url, _) = fake_sms_provider(StatusCode::SERVICE_UNAVAILABLE).await;
+    let error = http_gateway(&url)
+        .send("+573001234567", "Veta: su código es 123456")
+        .await
+        .expect_err("a failure");
+    assert_eq!(
+        error.to_string(),
+        "SMS: el proveedor respondió 503 Service Unavailable"
+    );
+
+    // Nobody listens on port 1.
+    let error = http_gateway("http://127.0.0.1:1/v1/mensajes")
+        .send("+573001234567", "Veta: su código es 123456")
+        .await
+        .expect_err("a failure");
+    assert!(error.to_string().starts_with("SMS: "), "{error}");
+    assert!(!error.to_string().contains("t0k3n"));
+}
+
+/// Real SMTP, to the maildev that `scripts/setup` installs in `end2end/` (run scripts/setup first).
+#[tokio::test]
+async fn smtp_delivers_a_spanish_notification_to_maildev() {
+    let maildev = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../end2end/node_modules/.bin/maildev");
+    assert!(
+        maildev.exists(),
+        "maildev is not installed in end2end/node_modules: run scripts/setup"
+    );
+    let smtp_port = free_port();
+    let web_port = free_port();
+    let _maildev = ChildGuard(
+        std::process::Command::new(&maildev)
+            .args(["--ip", "127.0.0.1", "--smtp", &smtp_port.to_string()])
+            .args(["--web", &web_port.to_string(), "--web-ip", "127.0.0.1"])
+            .arg("--silent")
+            .spawn()
+            .expect("maildev starts"),
+    );
+    wait_until_listening(smtp_port).await;
+    wait_until_listening(web_port).await;
+
+    let url = format!("smtp://127.0.0.1:{smtp_port}");
+    let vars = HashMap::from([("SMTP_URL", url)]);
+    let settings = MailSettings::from_vars(|name| vars.get(name).cloned()).expect("valid");
+    let transport = SmtpTransport::new(&settings);
+    let (text, html) = notification(
+        "Señora Ana Castellanos",
+        &[],
+        &["Su código de ingreso es 123456.".to_owned()],
+        None,
+        datetime!(2025-03-06 16:44:13 UTC),
+    );
+    let email = OutgoingEmail {
+        to: "ana@minera.com.co".to_owned(),
+        to_name: Some("Ana Castellanos Ñáñez".to_owned()),
+        subject: "Código de ingreso a Veta".to_owned(),
+        text,
+        html,
+    };
+    transport.send(&email).await.expect("accepted by maildev");
+
+    let inbox = http_get_json(web_port, "/email").await;
+    let message = &inbox[0];
+    assert_eq!(message["subject"], "Código de ingreso a Veta");
+    assert_eq!(message["to"][0]["address"], "ana@minera.com.co");
+    assert_eq!(message["to"][0]["name"], "Ana Castellanos Ñáñez");
+    assert_eq!(message["from"][0]["address"], "no-responder@veta.com.co");
+    assert!(
+        message["text"].as_str().is_some_and(
+            |text| text.contains("el sistema de Trazabilidad Minera de Veta le informa")
+        )
+    );
+    assert!(
+        message["html"]
+            .as_str()
+            .is_some_and(|html| html.contains("Su código de ingreso es 123456."))
+    );
+    assert_eq!(message["headers"]["auto-submitted"], "auto-generated");
+}
+
+/// Stops the child process (maildev) when the test ends, passed or failed.
+struct ChildGuard(std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+async fn wait_until_listening(port: u16) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "nothing listens on port {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn http_get_json(port: u16, path: &str) -> serde_json::Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connected");
+    let request =
+        format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("request sent");
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .await
+        .expect("response read");
+    let response = String::from_utf8(response).expect("UTF-8");
+    let (_, body) = response.split_once("\r\n\r\n").expect("a body");
+    serde_json::from_str(body).expect("JSON")
+}
