@@ -216,7 +216,9 @@ pub fn UsersPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let users = Resource::new(move || reload.get(), |_| list_users());
     let table_state = FormState::new();
+    // Kept here, not in the form: the form is rebuilt when the list reloads after an invitation.
     let invited = RwSignal::new(None::<String>);
+    let pending_email = RwSignal::new(String::new());
     Effect::new(move |_| {
         for result in [set_role.value().get(), set_active.value().get()]
             .into_iter()
@@ -233,6 +235,7 @@ pub fn UsersPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = invite.value().get() {
+            invited.set(Some(pending_email.get_untracked()));
             reload.update(|n| *n += 1);
         }
     });
@@ -256,7 +259,7 @@ pub fn UsersPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </div>
-                        <InviteForm invite invited />
+                        <InviteForm invite invited pending_email />
                     }.into_any(),
                     Err(error) => view! { <AccessMessage error /> }.into_any(),
                 }
@@ -307,13 +310,13 @@ fn user_row(
 fn InviteForm(
     invite: ServerAction<InviteUser>,
     invited: RwSignal<Option<String>>,
+    pending_email: RwSignal<String>,
 ) -> impl IntoView {
     let state = FormState::new();
-    let pending_email = RwSignal::new(String::new());
-    Effect::new(move |_| match invite.value().get() {
-        Some(Ok(())) => invited.set(Some(pending_email.get_untracked())),
-        Some(Err(error)) => state.show(&error),
-        None => {}
+    Effect::new(move |_| {
+        if let Some(Err(error)) = invite.value().get() {
+            state.show(&error);
+        }
     });
     let on_submit = move |ev| {
         let form = FormValues::take(&ev);

@@ -270,6 +270,19 @@ const CHALLENGE_FOR_UPDATE: &str = "SELECT user_id, code_hash, channel, failed_a
         expires_at <= now() AS expired, used_at IS NOT NULL AS used
  FROM login_challenges WHERE challenge_hash = $1 FOR UPDATE";
 
+/// The pending sign-in of this browser (its challenge cookie), locked until the transaction ends.
+async fn lock_pending(conn: &mut PgConnection) -> Result<(String, Challenge), AppError> {
+    let headers = request::headers().await?;
+    let secret = cookies::read(&headers, cookies::CHALLENGE).ok_or_else(no_pending_sign_in)?;
+    let challenge: Challenge = sqlx::query_as(CHALLENGE_FOR_UPDATE)
+        .bind(secrets::hash(&secret))
+        .fetch_optional(conn)
+        .await?
+        .filter(|challenge: &Challenge| !challenge.used)
+        .ok_or_else(no_pending_sign_in)?;
+    Ok((secret, challenge))
+}
+
 fn no_pending_sign_in() -> AppError {
     AppError::Refused(
         "No hay un ingreso pendiente en este navegador o ya venció. Ingrese de nuevo con su usuario y contraseña.".to_owned(),
@@ -286,18 +299,8 @@ pub async fn code_step(pool: &PgPool, typed_code: &str) -> Result<(), AppError> 
         })
     })?;
     let address = request::client_address().await;
-    let headers = request::headers().await?;
-    let secret = cookies::read(&headers, cookies::CHALLENGE).ok_or_else(no_pending_sign_in)?;
-
     let mut tx = pool.begin().await?;
-    let challenge: Challenge = sqlx::query_as(CHALLENGE_FOR_UPDATE)
-        .bind(secrets::hash(&secret))
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(no_pending_sign_in)?;
-    if challenge.used {
-        return Err(no_pending_sign_in());
-    }
+    let (secret, challenge) = lock_pending(&mut tx).await?;
     if challenge.failed_attempts >= CODE_ATTEMPTS_MAX {
         return Err(AppError::Refused(format!(
             "Superó los {CODE_ATTEMPTS_MAX} intentos con este código. Solicite un código nuevo."
@@ -361,17 +364,8 @@ pub async fn code_step(pool: &PgPool, typed_code: &str) -> Result<(), AppError> 
 /// Sends a new code for the pending sign-in, resetting the tries; throttled.
 pub async fn resend_code(pool: &PgPool) -> Result<(), AppError> {
     let address = request::client_address().await;
-    let headers = request::headers().await?;
-    let secret = cookies::read(&headers, cookies::CHALLENGE).ok_or_else(no_pending_sign_in)?;
     let mut tx = pool.begin().await?;
-    let challenge: Challenge = sqlx::query_as(CHALLENGE_FOR_UPDATE)
-        .bind(secrets::hash(&secret))
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(no_pending_sign_in)?;
-    if challenge.used {
-        return Err(no_pending_sign_in());
-    }
+    let (secret, challenge) = lock_pending(&mut tx).await?;
     if challenge.sends >= CODE_SENDS_MAX {
         return Err(AppError::Throttled(format!(
             "Ya le enviamos {CODE_SENDS_MAX} códigos. Ingrese de nuevo con su usuario y contraseña."
