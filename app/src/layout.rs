@@ -1,6 +1,7 @@
 //! The frames of the pages: the signed-in frame (header with the organisation, the left panel of
 //! the seed guides, content, footer) and the public frame of sign-in and registration.
 
+use domain::Role;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::use_location;
@@ -173,6 +174,12 @@ fn SidePanel() -> impl IntoView {
                         })}
                         {role.is_some_and(|r| r.reads_every_organization()).then(|| view! {
                             <li><A href="/organizaciones">"Organizaciones"</A></li>
+                        })}
+                        {role.is_some_and(|r| r.is_platform()).then(|| view! {
+                            <li><A href="/verificacion">"Verificación del libro"</A></li>
+                        })}
+                        {(role == Some(Role::AdministradorOttm)).then(|| view! {
+                            <li><A href="/codigos-origen">"Códigos de origen"</A></li>
                         })}
                     }
                 })}

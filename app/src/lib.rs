@@ -5,9 +5,11 @@
 //! frames every page shares; `sections` the menu of the seed guides.
 
 pub mod auth;
+pub mod codigos_origen;
 pub mod error;
 mod forms;
 mod layout;
+pub mod ledger;
 #[cfg(feature = "ssr")]
 pub mod notify;
 mod operator;
@@ -73,6 +75,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=pages::Home />
                     <Route path=path!("/usuarios") view=users::UsersPage />
                     <Route path=path!("/organizaciones") view=organizations::OrganizationsPage />
+                    <Route path=path!("/codigos-origen") view=codigos_origen::OriginCodesPage />
+                    <Route path=path!("/verificacion") view=ledger::VerificationPage />
                     // Sections of the menu not built yet (see `sections`); never a catch-all
                     // parameter here, which would shadow the static files.
                     <Route path=path!("/compras/:seccion") view=pages::SectionPage />

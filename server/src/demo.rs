@@ -1,6 +1,7 @@
 //! Demonstration data for the run command's embedded database (`VETA_DEMO_DATA=1`), never for a
 //! real deployment: organisations of the seed guides and their users, so that a newcomer can sign
-//! in at once. Idempotent: running it again changes nothing. README.md lists the accounts.
+//! in at once, and a title holder's origin codes with their balances, so that they can be sold.
+//! Idempotent: running it again changes nothing. README.md lists the accounts.
 
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -137,8 +138,70 @@ const USERS: &[DemoUser] = &[
     },
 ];
 
+/// An origin code of the demonstration, issued to a title holder with its initial balance.
+struct DemoOriginCode {
+    code: &'static str,
+    holder: u128,
+    mineral: &'static str,
+    quantity: &'static str,
+    issued_on: &'static str,
+}
+
+/// MINERA EL DILUVIO GOLD's production, so that its balances can be sold at once. Fixed codes
+/// (the first is seed 000's): real codes are random.
+const ORIGIN_CODES: &[DemoOriginCode] = &[
+    DemoOriginCode {
+        code: "4DEB01BC",
+        holder: 0x0d1_0001,
+        mineral: "ORO",
+        quantity: "500",
+        issued_on: "04/03/2025",
+    },
+    DemoOriginCode {
+        code: "5A1C9E07",
+        holder: 0x0d1_0001,
+        mineral: "PLATA",
+        quantity: "900",
+        issued_on: "04/03/2025",
+    },
+];
+
 /// Loads the demonstration data; returns how many accounts were created (0 when present).
 pub async fn seed(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let created = seed_accounts(pool).await?;
+    seed_origin_codes(pool).await?;
+    Ok(created)
+}
+
+/// The origin codes, each with its `SALDO_INICIAL` posted through the ledger; a code already
+/// issued is left as it is.
+async fn seed_origin_codes(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let invalid =
+        |what: &str| sqlx::Error::Protocol(format!("dato de demostración inválido: {what}"));
+    let mut tx = pool.begin().await?;
+    for c in ORIGIN_CODES {
+        let code = domain::CodigoOrigen::parse(c.code).map_err(|_| invalid(c.code))?;
+        let mineral = domain::Mineral::resolve(c.mineral).map_err(|_| invalid(c.mineral))?;
+        let quantity = domain::SaleQuantity::parse(c.quantity).map_err(|_| invalid(c.quantity))?;
+        let issued_on = domain::Fecha::parse(c.issued_on).map_err(|_| invalid(c.issued_on))?;
+        app::codigos_origen::ssr::issue(
+            &mut tx,
+            code,
+            Uuid::from_u128(c.holder),
+            mineral,
+            quantity,
+            issued_on,
+        )
+        .await
+        .map_err(|error| match error {
+            app::ledger::ssr::LedgerError::Database(error) => error,
+            rule => sqlx::Error::Protocol(rule.to_string()),
+        })?;
+    }
+    tx.commit().await
+}
+
+async fn seed_accounts(pool: &PgPool) -> Result<u64, sqlx::Error> {
     let ids: Vec<Uuid> = USERS.iter().map(|u| Uuid::from_u128(u.id)).collect();
     let present: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE user_id = ANY($1)")
         .bind(&ids)

@@ -10,6 +10,7 @@ pub mod email;
 pub mod health;
 pub mod outbox;
 pub mod same_origin;
+pub mod sealer;
 pub mod sms;
 pub mod startup;
 pub mod telemetry;

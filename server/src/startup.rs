@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use crate::config::{DatabaseUrl, Settings};
 use crate::email::{MailSettings, SmtpTransport};
 use crate::sms::SmsSettings;
-use crate::{db, demo, health, outbox, same_origin, sms};
+use crate::{db, demo, health, outbox, same_origin, sealer, sms};
 
 /// What every handler and server function can reach.
 #[derive(Clone, FromRef)]
@@ -102,6 +102,7 @@ impl Application {
             Arc::new(SmtpTransport::new(&mail)),
             sms.gateway(&pool),
         );
+        sealer::spawn_sealer(pool.clone());
         let router = router(AppState {
             leptos_options: settings.leptos,
             pool,

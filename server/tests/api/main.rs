@@ -3,6 +3,7 @@
 mod auth;
 mod health;
 mod helpers;
+mod ledger;
 mod outbox;
 mod pages;
 mod registration;

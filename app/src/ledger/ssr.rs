@@ -1,0 +1,771 @@
+//! Server side of the ledger: the one posting function every balance change goes through, the
+//! reads scoped to an organisation, and `verify`.
+//!
+//! # The posting function
+//!
+//! [`post`] runs in the caller's transaction (in a savepoint of it, so that a refused posting
+//! leaves the caller's transaction usable) and:
+//!
+//! 1. checks the posting without touching the database: every line is a valid movement
+//!    (`domain::LedgerEntry::check_rules`: non-zero, ≤ 4 decimals, sign given by the kind), no
+//!    balance twice, and a transfer (`COMPRA`) moves mineral without creating it: per origin code,
+//!    mineral and unit its deltas sum to zero;
+//! 2. orders the balance keys one fixed way ([`LockKey`]: organisation, code, mineral, unit, by
+//!    bytes), inserts the missing balance rows with zero in that order and takes them all
+//!    `FOR UPDATE` in that order, so two postings never wait for each other in a cycle;
+//! 3. computes every new balance with `domain::Quantity`'s checked arithmetic, refusing the whole
+//!    posting with [`LedgerError::ExceedsAvailable`] if one would go negative (never clamping);
+//! 4. writes the posting, its movements and the new balances in one statement.
+//!
+//! The locks are held until the caller commits: callers commit right after posting (the sealer's
+//! cutoff relies on the time from the movements' insert to the commit being short).
+
+use std::collections::BTreeMap;
+
+use domain::ledger_hash::{ChainBreak, ChainBroken, genesis_hash, verify_chain};
+use domain::{
+    BalanceEntry, BalanceKey, ChainedEntry, CodigoOrigen, LedgerEntry, LedgerEntryError, Mineral,
+    MovementKind, Quantity, QuantityError, SaleQuantity, Sha256Hex, Unit,
+};
+use rust_decimal::Decimal;
+use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{BalanceMismatch, ChainFault, MovementRow, VerifyReport};
+use crate::error::AppError;
+
+/// Most lines in one posting: a purchase of 10 000 lines moves each twice (seller and buyer).
+pub const POSTING_LINES_MAX: usize = 2 * domain::compra::COMPRA_MAX_LINES;
+/// Most movements [`movements_of`] returns (newest first).
+pub const MOVEMENTS_PAGE_MAX: i64 = 1_000;
+/// Movements `verify` reads per query while it walks the chain.
+const VERIFY_PAGE_ROWS: i64 = 5_000;
+/// Most balance mismatches a report lists (it counts them all).
+pub const VERIFY_MISMATCHES_MAX: i64 = 100;
+
+/// What a posting is. Each kind fixes which movement kinds its lines become and whether it may
+/// create mineral; reversals and transformations will be added here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostingKind {
+    /// *Registro de saldos iniciales*: the only kind that creates quantity from nothing.
+    SaldoInicial,
+    /// A purchase: mineral moves from seller to buyer under the same origin code.
+    Compra,
+}
+
+impl PostingKind {
+    /// Stable code, as stored.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SaldoInicial => "SALDO_INICIAL",
+            Self::Compra => "COMPRA",
+        }
+    }
+
+    /// The movement a line of this posting becomes, by the sign of its delta.
+    fn movement_kind(self, delta: Decimal) -> MovementKind {
+        match self {
+            Self::SaldoInicial => MovementKind::SaldoInicial,
+            Self::Compra if delta.is_sign_negative() => MovementKind::CompraSalida,
+            Self::Compra => MovementKind::CompraEntrada,
+        }
+    }
+
+    /// Whether the posting only moves mineral between holders: per code, mineral and unit its
+    /// deltas sum to zero.
+    fn is_transfer(self) -> bool {
+        matches!(self, Self::Compra)
+    }
+}
+
+/// One change of one balance: a signed delta (negative takes, positive gives).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostingLine {
+    pub organization_id: Uuid,
+    pub key: BalanceKey,
+    pub delta: Decimal,
+}
+
+impl PostingLine {
+    /// Adds `quantity` to the organisation's balance.
+    pub fn credit(organization_id: Uuid, key: BalanceKey, quantity: SaleQuantity) -> Self {
+        Self {
+            organization_id,
+            key,
+            delta: quantity.value(),
+        }
+    }
+
+    /// Takes `quantity` from the organisation's balance.
+    pub fn debit(organization_id: Uuid, key: BalanceKey, quantity: SaleQuantity) -> Self {
+        Self {
+            organization_id,
+            key,
+            delta: -quantity.value(),
+        }
+    }
+}
+
+/// A set of balance changes that commit together or not at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posting {
+    pub kind: PostingKind,
+    /// The purchase's PTM code, or another reference of the operation (1–100 bytes; hashed).
+    pub reference: String,
+    pub lines: Vec<PostingLine>,
+}
+
+impl Posting {
+    /// An origin code's initial balance for its holder.
+    pub fn saldo_inicial(
+        reference: impl Into<String>,
+        holder: Uuid,
+        key: BalanceKey,
+        quantity: SaleQuantity,
+    ) -> Self {
+        Self {
+            kind: PostingKind::SaldoInicial,
+            reference: reference.into(),
+            lines: vec![PostingLine::credit(holder, key, quantity)],
+        }
+    }
+
+    /// A purchase of one line: `quantity` of `key` from `seller` to `buyer`.
+    pub fn compra(
+        reference: impl Into<String>,
+        seller: Uuid,
+        buyer: Uuid,
+        key: BalanceKey,
+        quantity: SaleQuantity,
+    ) -> Self {
+        Self {
+            kind: PostingKind::Compra,
+            reference: reference.into(),
+            lines: vec![
+                PostingLine::debit(seller, key, quantity),
+                PostingLine::credit(buyer, key, quantity),
+            ],
+        }
+    }
+}
+
+/// The id of a written posting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PostingId(pub Uuid);
+
+/// Why a posting was refused. Rule violations are named after the rule and carry a Spanish
+/// message; `Database` is an infrastructure failure (logged, opaque to the user).
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("La operación no tiene movimientos.")]
+    Empty,
+    #[error("La operación tiene {found} movimientos; el máximo es {max}.")]
+    TooManyLines { max: usize, found: usize },
+    #[error("Línea {line}: {source}")]
+    InvalidLine {
+        /// 1-based.
+        line: usize,
+        source: LedgerEntryError,
+    },
+    #[error(
+        "El saldo de {mineral} ({unit}) con el código de origen {codigo_origen} de una misma organización aparece más de una vez en la operación."
+    )]
+    DuplicateBalance {
+        codigo_origen: CodigoOrigen,
+        mineral: Mineral,
+        unit: Unit,
+    },
+    #[error(
+        "Una compra solo traslada mineral: los movimientos de {mineral} ({unit}) con el código de origen {codigo_origen} deben sumar cero y suman {sum}."
+    )]
+    Unbalanced {
+        codigo_origen: CodigoOrigen,
+        mineral: Mineral,
+        unit: Unit,
+        sum: Decimal,
+    },
+    #[error("El código de origen {codigo_origen} no existe.")]
+    UnknownCodigoOrigen { codigo_origen: CodigoOrigen },
+    #[error(
+        "La venta de {requested} {unit} de {mineral} con el código de origen {codigo_origen} supera el disponible ({available} {unit})."
+    )]
+    ExceedsAvailable {
+        codigo_origen: CodigoOrigen,
+        mineral: Mineral,
+        unit: Unit,
+        available: Quantity,
+        requested: Quantity,
+    },
+    #[error(
+        "El saldo de {mineral} ({unit}) con el código de origen {codigo_origen} superaría el máximo admitido."
+    )]
+    AboveMaximum {
+        codigo_origen: CodigoOrigen,
+        mineral: Mineral,
+        unit: Unit,
+    },
+    #[error("error de la base de datos en el libro de saldos: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<LedgerError> for AppError {
+    fn from(error: LedgerError) -> Self {
+        match error {
+            LedgerError::Database(error) => error.into(),
+            rule => AppError::Refused(rule.to_string()),
+        }
+    }
+}
+
+/// The one order every posting locks balances in: organisation id, then code, mineral name and
+/// unit code, all compared as bytes (the order of `COLLATE "C"`). Any fixed total order prevents
+/// deadlocks; this one is also the order of the arrays sent to PostgreSQL, which locks the rows in
+/// the order of their position in those arrays.
+type LockKey = (Uuid, String, &'static str, &'static str);
+
+fn lock_key(organization_id: Uuid, key: &BalanceKey) -> LockKey {
+    (
+        organization_id,
+        key.codigo_origen.to_string(),
+        key.mineral.name(),
+        key.unit.code(),
+    )
+}
+
+/// A checked line, in lock order.
+struct CheckedLine {
+    key: BalanceKey,
+    delta: Decimal,
+    magnitude: Quantity,
+    kind: MovementKind,
+}
+
+/// Step 1: the rules a posting must follow before the database is touched.
+fn check(posting: &Posting) -> Result<BTreeMap<LockKey, CheckedLine>, LedgerError> {
+    if posting.lines.is_empty() {
+        return Err(LedgerError::Empty);
+    }
+    if posting.lines.len() > POSTING_LINES_MAX {
+        return Err(LedgerError::TooManyLines {
+            max: POSTING_LINES_MAX,
+            found: posting.lines.len(),
+        });
+    }
+    let mut lines = BTreeMap::new();
+    let mut transfer_sums: BTreeMap<BalanceKey, Decimal> = BTreeMap::new();
+    for (index, line) in posting.lines.iter().enumerate() {
+        let kind = posting.kind.movement_kind(line.delta);
+        let invalid = |source| LedgerError::InvalidLine {
+            line: index + 1,
+            source,
+        };
+        // The rules of a movement are domain's; the other fields do not matter to them.
+        LedgerEntry {
+            movement_id: Uuid::nil(),
+            sequence: 1,
+            organisation_id: line.organization_id,
+            codigo_origen: line.key.codigo_origen,
+            mineral: line.key.mineral,
+            unit: line.key.unit,
+            quantity_delta: line.delta,
+            kind,
+            transaction_ref: posting.reference.clone(),
+            recorded_at_unix_micros: 0,
+        }
+        .check_rules()
+        .map_err(invalid)?;
+        let magnitude = Quantity::new(line.delta.abs()).map_err(|error| match error {
+            QuantityError::TooManyDecimals { max, found } => {
+                invalid(LedgerEntryError::TooManyDecimals { max, found })
+            }
+            _ => LedgerError::AboveMaximum {
+                codigo_origen: line.key.codigo_origen,
+                mineral: line.key.mineral,
+                unit: line.key.unit,
+            },
+        })?;
+        let checked = CheckedLine {
+            key: line.key,
+            delta: line.delta,
+            magnitude,
+            kind,
+        };
+        if lines
+            .insert(lock_key(line.organization_id, &line.key), checked)
+            .is_some()
+        {
+            return Err(LedgerError::DuplicateBalance {
+                codigo_origen: line.key.codigo_origen,
+                mineral: line.key.mineral,
+                unit: line.key.unit,
+            });
+        }
+        if posting.kind.is_transfer() {
+            let sum = transfer_sums.entry(line.key).or_default();
+            // Each delta is at most QUANTITY_MAX and there are at most POSTING_LINES_MAX of them:
+            // far inside Decimal's range, so this cannot overflow.
+            *sum += line.delta;
+        }
+    }
+    if let Some((key, sum)) = transfer_sums.into_iter().find(|(_, sum)| !sum.is_zero()) {
+        return Err(LedgerError::Unbalanced {
+            codigo_origen: key.codigo_origen,
+            mineral: key.mineral,
+            unit: key.unit,
+            sum: sum.normalize(),
+        });
+    }
+    Ok(lines)
+}
+
+/// Posts a set of balance changes atomically (see the module documentation): the only way any
+/// balance changes. Runs in a savepoint of the caller's transaction (or its own transaction when
+/// there is none); the caller commits.
+pub async fn post(conn: &mut PgConnection, posting: &Posting) -> Result<PostingId, LedgerError> {
+    let lines = check(posting)?;
+    let mut tx = conn.begin().await?;
+    match write(&mut tx, posting, &lines).await {
+        Ok(posting_id) => {
+            tx.commit().await?;
+            Ok(posting_id)
+        }
+        Err(error) => {
+            // Undone at once rather than on drop (which waits for the connection's next use), so
+            // that the locks of a refused posting without an outer transaction are freed now.
+            tx.rollback().await?;
+            Err(error)
+        }
+    }
+}
+
+/// Steps 2 to 4 of [`post`], inside its savepoint.
+async fn write(
+    tx: &mut PgConnection,
+    posting: &Posting,
+    lines: &BTreeMap<LockKey, CheckedLine>,
+) -> Result<PostingId, LedgerError> {
+    // Step 2: the balance rows, created when missing and locked, both in lock order. Keys whose
+    // origin code was never issued are left out here and reported below.
+    let organizations: Vec<Uuid> = lines.keys().map(|k| k.0).collect();
+    let codes: Vec<String> = lines.keys().map(|k| k.1.clone()).collect();
+    let minerals: Vec<&str> = lines.keys().map(|k| k.2).collect();
+    let units: Vec<&str> = lines.keys().map(|k| k.3).collect();
+    sqlx::query(
+        "INSERT INTO balances (organization_id, codigo_origen, mineral, unit, quantity)
+         SELECT k.o, k.c, k.m, k.u, 0
+         FROM UNNEST($1::uuid[], $2::char(8)[], $3::text[], $4::text[]) WITH ORDINALITY AS k(o, c, m, u, n)
+         WHERE EXISTS (SELECT 1 FROM origin_codes oc WHERE oc.codigo_origen = k.c)
+         ORDER BY k.n
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&organizations)
+    .bind(&codes)
+    .bind(&minerals)
+    .bind(&units)
+    .execute(&mut *tx)
+    .await?;
+    let locked: Vec<(i64, Decimal)> = sqlx::query_as(
+        "SELECT k.n, b.quantity
+         FROM UNNEST($1::uuid[], $2::char(8)[], $3::text[], $4::text[]) WITH ORDINALITY AS k(o, c, m, u, n)
+         JOIN balances b ON (b.organization_id, b.codigo_origen, b.mineral, b.unit) = (k.o, k.c, k.m, k.u)
+         ORDER BY k.n
+         FOR UPDATE OF b",
+    )
+    .bind(&organizations)
+    .bind(&codes)
+    .bind(&minerals)
+    .bind(&units)
+    .fetch_all(&mut *tx)
+    .await?;
+
+    // Step 3: the new balances, with domain's checked arithmetic.
+    let mut available = vec![None; lines.len()];
+    for (position, quantity) in locked {
+        let slot = usize::try_from(position - 1)
+            .ok()
+            .and_then(|index| available.get_mut(index));
+        if let Some(slot) = slot {
+            *slot = Some(quantity);
+        }
+    }
+    let mut new_quantities = Vec::with_capacity(lines.len());
+    for (line, stored) in lines.values().zip(available) {
+        let BalanceKey {
+            codigo_origen,
+            mineral,
+            unit,
+        } = line.key;
+        let Some(stored) = stored else {
+            return Err(LedgerError::UnknownCodigoOrigen { codigo_origen });
+        };
+        // The CHECK constraint and NUMERIC(16,4) keep stored balances valid quantities.
+        let current = Quantity::new(stored).map_err(|error| {
+            LedgerError::Database(sqlx::Error::Decode(
+                format!("saldo guardado inválido ({stored}): {error}").into(),
+            ))
+        })?;
+        let new = if line.delta.is_sign_positive() {
+            current
+                .checked_add(line.magnitude)
+                .map_err(|_| LedgerError::AboveMaximum {
+                    codigo_origen,
+                    mineral,
+                    unit,
+                })?
+        } else {
+            current
+                .checked_sub(line.magnitude)
+                .map_err(|_| LedgerError::ExceedsAvailable {
+                    codigo_origen,
+                    mineral,
+                    unit,
+                    available: current,
+                    requested: line.magnitude,
+                })?
+        };
+        new_quantities.push(new.value());
+    }
+
+    // Step 4: the posting, its movements and the balances, in one statement (one round trip).
+    let posting_id = Uuid::new_v4();
+    let movement_ids: Vec<Uuid> = lines.keys().map(|_| Uuid::new_v4()).collect();
+    let deltas: Vec<Decimal> = lines.values().map(|l| l.delta).collect();
+    let kinds: Vec<&str> = lines.values().map(|l| l.kind.code()).collect();
+    let updated = sqlx::query(
+        "WITH posting AS (
+             INSERT INTO ledger_postings (posting_id, kind, reference) VALUES ($1, $2, $3)
+         ), moved AS (
+             INSERT INTO movements (movement_id, posting_id, organization_id, codigo_origen, mineral, unit, delta, kind)
+             SELECT x.id, $1, x.o, x.c, x.m, x.u, x.d, x.k
+             FROM UNNEST($4::uuid[], $5::uuid[], $6::char(8)[], $7::text[], $8::text[], $9::numeric[], $10::text[])
+                  WITH ORDINALITY AS x(id, o, c, m, u, d, k, n)
+             ORDER BY x.n
+         )
+         UPDATE balances b SET quantity = v.q, updated_at = now()
+         FROM UNNEST($5::uuid[], $6::char(8)[], $7::text[], $8::text[], $11::numeric[]) AS v(o, c, m, u, q)
+         WHERE (b.organization_id, b.codigo_origen, b.mineral, b.unit) = (v.o, v.c, v.m, v.u)",
+    )
+    .bind(posting_id)
+    .bind(posting.kind.code())
+    .bind(&posting.reference)
+    .bind(&movement_ids)
+    .bind(&organizations)
+    .bind(&codes)
+    .bind(&minerals)
+    .bind(&units)
+    .bind(&deltas)
+    .bind(&kinds)
+    .bind(&new_quantities)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    // Every row was locked above, so every row is updated: anything else is a bug.
+    assert_eq!(
+        usize::try_from(updated).ok(),
+        Some(lines.len()),
+        "every locked balance is updated"
+    );
+    Ok(PostingId(posting_id))
+}
+
+#[derive(sqlx::FromRow)]
+struct BalanceRecord {
+    codigo_origen: String,
+    mineral: String,
+    unit: String,
+    quantity: Decimal,
+}
+
+/// An organisation's positive balances, in key order (code, mineral, unit).
+pub async fn balances_of(
+    pool: &PgPool,
+    organization_id: Uuid,
+) -> Result<Vec<BalanceEntry>, LedgerError> {
+    let records: Vec<BalanceRecord> = sqlx::query_as(
+        "SELECT codigo_origen, mineral, unit, quantity FROM balances
+         WHERE organization_id = $1 AND quantity > 0",
+    )
+    .bind(organization_id)
+    .fetch_all(pool)
+    .await?;
+    let mut entries = records
+        .into_iter()
+        .map(|r| {
+            Ok(BalanceEntry {
+                codigo_origen: CodigoOrigen::parse(&r.codigo_origen).map_err(decode)?,
+                mineral: Mineral::resolve(&r.mineral).map_err(decode)?,
+                unit: Unit::parse(&r.unit).map_err(decode)?,
+                quantity: Quantity::new(r.quantity).map_err(decode)?,
+            })
+        })
+        .collect::<Result<Vec<_>, LedgerError>>()?;
+    entries.sort_by_key(|e| (e.codigo_origen, e.mineral, e.unit));
+    Ok(entries)
+}
+
+/// An organisation's movements under one origin code, newest first (at most
+/// [`MOVEMENTS_PAGE_MAX`]).
+pub async fn movements_of(
+    pool: &PgPool,
+    organization_id: Uuid,
+    codigo_origen: CodigoOrigen,
+) -> Result<Vec<MovementRow>, LedgerError> {
+    let records: Vec<MovementRecord> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {MOVEMENT_COLUMNS} FROM {MOVEMENT_TABLES}
+         WHERE m.organization_id = $1 AND m.codigo_origen = $2
+         ORDER BY m.sequence DESC LIMIT $3"
+    )))
+    .bind(organization_id)
+    .bind(codigo_origen.to_string())
+    .bind(MOVEMENTS_PAGE_MAX)
+    .fetch_all(pool)
+    .await?;
+    records
+        .into_iter()
+        .map(|r| {
+            let entry = r.to_entry(1).map_err(decode)?;
+            Ok(MovementRow {
+                sequence: r.sequence,
+                kind: entry.kind,
+                mineral: entry.mineral,
+                unit: entry.unit,
+                delta: entry.quantity_delta,
+                reference: entry.transaction_ref,
+                recorded_at_unix_micros: entry.recorded_at_unix_micros,
+            })
+        })
+        .collect()
+}
+
+fn decode(error: impl std::fmt::Display) -> LedgerError {
+    LedgerError::Database(sqlx::Error::Decode(
+        format!("fila del libro ilegible: {error}").into(),
+    ))
+}
+
+/// The columns of a movement as hashed, for [`MovementRecord`] (`m` = movements, `p` = postings).
+pub const MOVEMENT_COLUMNS: &str = "m.movement_id, m.sequence, m.organization_id, m.codigo_origen, \
+     m.mineral, m.unit, m.delta, m.kind, p.reference, m.created_at";
+/// The tables [`MOVEMENT_COLUMNS`] read.
+pub const MOVEMENT_TABLES: &str =
+    "movements m JOIN ledger_postings p ON p.posting_id = m.posting_id";
+
+/// A movement as stored, read with [`MOVEMENT_COLUMNS`]: plain columns, so that a tampered row can
+/// still be read and reported.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MovementRecord {
+    pub movement_id: Uuid,
+    pub sequence: i64,
+    pub organization_id: Uuid,
+    pub codigo_origen: String,
+    pub mineral: String,
+    pub unit: String,
+    pub delta: Decimal,
+    pub kind: String,
+    pub reference: String,
+    pub created_at: OffsetDateTime,
+}
+
+impl MovementRecord {
+    /// The entry the chain hashes, at `chain_position` (its place in the chain, 1 for the first).
+    pub fn to_entry(&self, chain_position: u64) -> Result<LedgerEntry, String> {
+        let kind = MovementKind::ALL
+            .into_iter()
+            .find(|k| k.code() == self.kind)
+            .ok_or_else(|| format!("tipo de movimiento desconocido «{}»", self.kind))?;
+        let micros = self.created_at.unix_timestamp_nanos() / 1_000;
+        Ok(LedgerEntry {
+            movement_id: self.movement_id,
+            sequence: chain_position,
+            organisation_id: self.organization_id,
+            codigo_origen: CodigoOrigen::parse(&self.codigo_origen).map_err(|e| e.to_string())?,
+            mineral: Mineral::resolve(&self.mineral).map_err(|e| e.to_string())?,
+            unit: Unit::parse(&self.unit).map_err(|e| e.to_string())?,
+            quantity_delta: self.delta,
+            kind,
+            transaction_ref: self.reference.clone(),
+            recorded_at_unix_micros: i64::try_from(micros).map_err(|e| e.to_string())?,
+        })
+    }
+}
+
+/// The hash the platform's chain starts from. The ledger keeps one chain for all holders, sealed
+/// in `sequence` order; its genesis is domain's with the nil id, which no organisation has.
+pub fn chain_genesis() -> Sha256Hex {
+    genesis_hash(Uuid::nil())
+}
+
+#[derive(sqlx::FromRow)]
+struct SealedRecord {
+    chain_position: i64,
+    entry_hash: Vec<u8>,
+    prev_hash: Vec<u8>,
+    #[sqlx(flatten)]
+    movement: MovementRecord,
+}
+
+#[derive(sqlx::FromRow)]
+struct MismatchRecord {
+    organization_id: Uuid,
+    razon_social: Option<String>,
+    codigo_origen: String,
+    mineral: String,
+    unit: String,
+    stored: Decimal,
+    from_movements: Decimal,
+}
+
+/// Recomputes the whole ledger from its movements, in one consistent snapshot: (a) the hash chain
+/// over every sealed movement, stopping at the first broken link, and (b) every balance as the sum
+/// of its movements. Read-only; its cost grows with the ledger (an audit, not a request path).
+pub async fn verify(pool: &PgPool) -> Result<VerifyReport, sqlx::Error> {
+    let mut tx = pool
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .await?;
+    let (movements, sealed, unsealed_behind_head): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM movements),
+                (SELECT count(*) FROM movement_seals),
+                (SELECT count(*) FROM movements m
+                 WHERE m.sequence < (SELECT coalesce(max(sequence), 0) FROM movement_seals)
+                   AND NOT EXISTS (SELECT 1 FROM movement_seals s WHERE s.sequence = m.sequence))",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+
+    // (a) The chain, page by page from the genesis, link by link.
+    let mut chain = None;
+    let mut previous = chain_genesis();
+    let mut expected_position = 1i64;
+    'pages: loop {
+        let page: Vec<SealedRecord> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT s.chain_position, s.entry_hash, s.prev_hash, {MOVEMENT_COLUMNS}
+             FROM movement_seals s JOIN {MOVEMENT_TABLES} ON m.sequence = s.sequence
+             WHERE s.chain_position >= $1 ORDER BY s.chain_position LIMIT $2"
+        )))
+        .bind(expected_position)
+        .bind(VERIFY_PAGE_ROWS)
+        .fetch_all(&mut *tx)
+        .await?;
+        let full = i64::try_from(page.len()).is_ok_and(|n| n == VERIFY_PAGE_ROWS);
+        for record in &page {
+            let fault = |message: String| ChainFault {
+                chain_position: record.chain_position,
+                movement_sequence: record.movement.sequence,
+                message,
+            };
+            let position = u64::try_from(record.chain_position).unwrap_or(0);
+            let broken = |reason| {
+                fault(
+                    ChainBroken {
+                        at_sequence: position,
+                        reason,
+                    }
+                    .to_string(),
+                )
+            };
+            if record.chain_position != expected_position {
+                let expected = u64::try_from(expected_position).unwrap_or(0);
+                chain = Some(broken(ChainBreak::SequenceGap { expected }));
+                break 'pages;
+            }
+            let entry = match record.movement.to_entry(position) {
+                Ok(entry) => entry,
+                Err(reason) => {
+                    chain = Some(fault(format!(
+                        "La cadena de movimientos está rota en el movimiento {position}: la fila no se puede leer ({reason})."
+                    )));
+                    break 'pages;
+                }
+            };
+            let (Ok(hash), Ok(prev)) = (
+                <[u8; 32]>::try_from(record.entry_hash.as_slice()),
+                <[u8; 32]>::try_from(record.prev_hash.as_slice()),
+            ) else {
+                chain = Some(fault(format!(
+                    "La cadena de movimientos está rota en el movimiento {position}: su sello no tiene 32 bytes."
+                )));
+                break 'pages;
+            };
+            // The stored link must point at the previous stored hash; domain recomputes the hash.
+            if Sha256Hex::from_digest(prev) != previous {
+                chain = Some(fault(format!(
+                    "La cadena de movimientos está rota en el movimiento {position}: su enlace no apunta al sello anterior."
+                )));
+                break 'pages;
+            }
+            let chained = ChainedEntry {
+                entry,
+                hash: Sha256Hex::from_digest(hash),
+            };
+            match verify_chain(&previous, std::slice::from_ref(&chained)) {
+                Ok(hash) => previous = hash,
+                Err(broken) => {
+                    chain = Some(fault(broken.to_string()));
+                    break 'pages;
+                }
+            }
+            expected_position += 1;
+        }
+        if !full {
+            break;
+        }
+    }
+
+    // (b) Every balance against the sum of its movements (a balance row without movements must
+    // be zero; a movement's balance row always exists: foreign key).
+    let (balances_checked, mismatches_total): (i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
+        "WITH {BALANCE_DIFF} SELECT (SELECT count(*) FROM balances), (SELECT count(*) FROM diff)"
+    )))
+    .fetch_one(&mut *tx)
+    .await?;
+    let mismatches: Vec<MismatchRecord> = sqlx::query_as(AssertSqlSafe(format!(
+        "WITH {BALANCE_DIFF}
+         SELECT d.*, o.razon_social FROM diff d
+         LEFT JOIN organizations o ON o.organization_id = d.organization_id
+         ORDER BY d.organization_id, d.codigo_origen, d.mineral, d.unit LIMIT $1"
+    )))
+    .bind(VERIFY_MISMATCHES_MAX)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    Ok(VerifyReport {
+        movements: count(movements),
+        sealed: count(sealed),
+        unsealed_behind_head: count(unsealed_behind_head),
+        chain,
+        balances_checked: count(balances_checked),
+        balance_mismatches_total: count(mismatches_total),
+        balance_mismatches: mismatches
+            .into_iter()
+            .map(|r| BalanceMismatch {
+                organization_id: r.organization_id,
+                razon_social: r.razon_social.unwrap_or_default(),
+                codigo_origen: r.codigo_origen,
+                mineral: r.mineral,
+                unit: r.unit,
+                stored: r.stored,
+                from_movements: r.from_movements,
+            })
+            .collect(),
+    })
+}
+
+/// Balances whose stored quantity differs from the sum of their movements.
+const BALANCE_DIFF: &str = "sums AS (
+         SELECT organization_id, codigo_origen, mineral, unit, sum(delta) AS total
+         FROM movements GROUP BY organization_id, codigo_origen, mineral, unit
+     ), diff AS (
+         SELECT coalesce(b.organization_id, s.organization_id) AS organization_id,
+                coalesce(b.codigo_origen, s.codigo_origen)::text AS codigo_origen,
+                coalesce(b.mineral, s.mineral) AS mineral,
+                coalesce(b.unit, s.unit) AS unit,
+                coalesce(b.quantity, 0) AS stored,
+                coalesce(s.total, 0) AS from_movements
+         FROM balances b
+         FULL JOIN sums s ON (s.organization_id, s.codigo_origen, s.mineral, s.unit)
+                           = (b.organization_id, b.codigo_origen, b.mineral, b.unit)
+         WHERE coalesce(b.quantity, 0) <> coalesce(s.total, 0)
+     )";
