@@ -169,6 +169,9 @@ fn SidePanel() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let role = user.await.ok().flatten().map(|u| u.role);
                     view! {
+                        {role.is_some_and(|r| !r.is_platform()).then(|| view! {
+                            <li><A href="/saldos">"Saldos"</A></li>
+                        })}
                         {role.is_some_and(|r| r.can_manage_users()).then(|| view! {
                             <li><A href="/usuarios">"Usuarios"</A></li>
                         })}

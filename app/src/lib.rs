@@ -15,6 +15,7 @@ pub mod notify;
 mod operator;
 mod organizations;
 mod pages;
+pub mod saldos;
 mod sections;
 mod users;
 
@@ -77,6 +78,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/organizaciones") view=organizations::OrganizationsPage />
                     <Route path=path!("/codigos-origen") view=codigos_origen::OriginCodesPage />
                     <Route path=path!("/verificacion") view=ledger::VerificationPage />
+                    <Route path=path!("/saldos") view=saldos::BalancesPage />
+                    <Route path=path!("/saldos/:codigo") view=saldos::MovementsPage />
+                    <Route path=path!("/reenviar-saldos") view=saldos::ResendBalancesPage />
                     // Sections of the menu not built yet (see `sections`); never a catch-all
                     // parameter here, which would shadow the static files.
                     <Route path=path!("/compras/:seccion") view=pages::SectionPage />
@@ -86,7 +90,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reversion-transformacion") view=pages::SectionPage />
                     <Route path=path!("/cierres") view=pages::SectionPage />
                     <Route path=path!("/transacciones-en-curso") view=pages::SectionPage />
-                    <Route path=path!("/reenviar-saldos") view=pages::SectionPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -15,6 +15,18 @@ pub struct OutgoingEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// At most one file, sent beside the text and HTML (`multipart/mixed`).
+    pub attachment: Option<Attachment>,
+}
+
+/// A file attached to an email (the outbox table bounds it: a plain name, at most 1 MiB).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// A plain file name, e.g. `saldos_901304961-7_20250306.txt`.
+    pub name: String,
+    /// Its MIME type, e.g. `text/plain; charset=utf-8`.
+    pub content_type: String,
+    pub content: Vec<u8>,
 }
 
 /// A text message to send.
@@ -33,8 +45,9 @@ pub async fn enqueue_email(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "WITH queued AS (
-             INSERT INTO outbox (channel, recipient, recipient_name, subject, body_text, body_html)
-             VALUES ('EMAIL', $1, $2, $3, $4, $5)
+             INSERT INTO outbox (channel, recipient, recipient_name, subject, body_text, body_html,
+                                 attachment_name, attachment_type, attachment_content)
+             VALUES ('EMAIL', $1, $2, $3, $4, $5, $6, $7, $8)
              RETURNING outbox_id
          )
          SELECT pg_notify('outbox', '') FROM queued",
@@ -44,6 +57,9 @@ pub async fn enqueue_email(
     .bind(&email.subject)
     .bind(&email.text)
     .bind(&email.html)
+    .bind(email.attachment.as_ref().map(|a| &a.name))
+    .bind(email.attachment.as_ref().map(|a| &a.content_type))
+    .bind(email.attachment.as_ref().map(|a| &a.content))
     .execute(conn)
     .await?;
     Ok(())

@@ -9,8 +9,9 @@ use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use lettre::message::header::ContentType;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -151,20 +152,30 @@ impl SmtpTransport {
         }
     }
 
-    /// The message as it goes on the wire: `multipart/alternative` (text, then HTML), UTF-8.
+    /// The message as it goes on the wire: `multipart/alternative` (text, then HTML), UTF-8; with
+    /// an attachment, that inside a `multipart/mixed` followed by the file.
     fn message(&self, email: &OutgoingEmail) -> Result<Message, DeliveryError> {
         let address = email.to.trim().parse::<Address>().map_err(|error| {
             DeliveryError::new(format!("la dirección de destino no es válida: {error}"))
         })?;
+        let alternative = MultiPart::alternative_plain_html(email.text.clone(), email.html.clone());
+        let body = match &email.attachment {
+            None => alternative,
+            Some(file) => {
+                let content_type = ContentType::parse(&file.content_type).map_err(|error| {
+                    DeliveryError::new(format!("el tipo del adjunto no es válido: {error}"))
+                })?;
+                MultiPart::mixed().multipart(alternative).singlepart(
+                    Attachment::new(file.name.clone()).body(file.content.clone(), content_type),
+                )
+            }
+        };
         Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(email.to_name.clone(), address))
             .subject(one_line(&email.subject))
             .header(AutoSubmitted)
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))
+            .multipart(body)
             .map_err(|error| DeliveryError::new(format!("no se pudo armar el mensaje: {error}")))
     }
 }

@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 use crate::email::EmailTransport;
 use crate::sms::SmsGateway;
 
-pub use app::notify::{OutgoingEmail, OutgoingSms, enqueue_email, enqueue_sms};
+pub use app::notify::{Attachment, OutgoingEmail, OutgoingSms, enqueue_email, enqueue_sms};
 
 /// Why one delivery failed: the mail server's or provider's answer, for the log and the
 /// `last_error` column. Transports must keep secrets (passwords, tokens) out of it.
@@ -94,6 +94,9 @@ struct ClaimedRow {
     subject: Option<String>,
     body_text: String,
     body_html: Option<String>,
+    attachment_name: Option<String>,
+    attachment_type: Option<String>,
+    attachment_content: Option<Vec<u8>>,
     attempts: i32,
 }
 
@@ -112,6 +115,18 @@ impl ClaimedRow {
                 subject: subject.clone(),
                 text: self.body_text.clone(),
                 html: html.clone(),
+                attachment: match (
+                    &self.attachment_name,
+                    &self.attachment_type,
+                    &self.attachment_content,
+                ) {
+                    (Some(name), Some(content_type), Some(content)) => Some(Attachment {
+                        name: name.clone(),
+                        content_type: content_type.clone(),
+                        content: content.clone(),
+                    }),
+                    _ => None,
+                },
             })),
             ("SMS", _, _) => Some(Message::Sms(OutgoingSms {
                 to: self.recipient.clone(),
@@ -192,7 +207,7 @@ async fn claim_due(pool: &PgPool, limit: u32) -> Result<Vec<ClaimedRow>, sqlx::E
          UPDATE outbox SET claimed_until = now() + make_interval(secs => $2)
          FROM due WHERE outbox.outbox_id = due.outbox_id
          RETURNING outbox.outbox_id, channel, recipient, recipient_name, subject, body_text,
-                   body_html, attempts",
+                   body_html, attachment_name, attachment_type, attachment_content, attempts",
     )
     .bind(i64::from(limit))
     .bind(CLAIM_LEASE.as_secs_f64())

@@ -504,6 +504,37 @@ pub async fn balances_of(
     Ok(entries)
 }
 
+/// When each of an organisation's positive balances last moved (the time of its newest movement).
+pub async fn last_movements_of(
+    pool: &PgPool,
+    organization_id: Uuid,
+) -> Result<BTreeMap<BalanceKey, OffsetDateTime>, LedgerError> {
+    let records: Vec<(String, String, String, OffsetDateTime)> = sqlx::query_as(
+        "SELECT b.codigo_origen, b.mineral, b.unit, m.created_at FROM balances b
+         CROSS JOIN LATERAL (
+             SELECT created_at FROM movements m
+             WHERE (m.organization_id, m.codigo_origen, m.mineral, m.unit)
+                 = (b.organization_id, b.codigo_origen, b.mineral, b.unit)
+             ORDER BY m.sequence DESC LIMIT 1
+         ) m
+         WHERE b.organization_id = $1 AND b.quantity > 0",
+    )
+    .bind(organization_id)
+    .fetch_all(pool)
+    .await?;
+    records
+        .into_iter()
+        .map(|(codigo_origen, mineral, unit, at)| {
+            let key = BalanceKey {
+                codigo_origen: CodigoOrigen::parse(&codigo_origen).map_err(decode)?,
+                mineral: Mineral::resolve(&mineral).map_err(decode)?,
+                unit: Unit::parse(&unit).map_err(decode)?,
+            };
+            Ok((key, at))
+        })
+        .collect()
+}
+
 /// An organisation's movements under one origin code, newest first (at most
 /// [`MOVEMENTS_PAGE_MAX`]).
 pub async fn movements_of(

@@ -1,6 +1,7 @@
 //! The server's integration tests: one binary, one module per feature.
 
 mod auth;
+mod balances;
 mod health;
 mod helpers;
 mod ledger;

@@ -13,8 +13,8 @@ use axum::routing::{get, post};
 use http_body_util::BodyExt;
 use server::email::{EmailTransport, MailSettings, SmtpTransport, notification};
 use server::outbox::{
-    DeliveryError, DeliveryReport, OutgoingEmail, OutgoingSms, deliver_due, enqueue_email,
-    enqueue_sms, spawn_worker,
+    Attachment, DeliveryError, DeliveryReport, OutgoingEmail, OutgoingSms, deliver_due,
+    enqueue_email, enqueue_sms, spawn_worker,
 };
 use server::sms::{HttpSmsGateway, RecordingSmsGateway, SmsGateway, SmsSettings, dev_sms_log};
 use sqlx::PgPool;
@@ -71,6 +71,7 @@ fn email_to(to: &str) -> OutgoingEmail {
         subject: "Código de validación de la compra".to_owned(),
         text: "Su código es 123456".to_owned(),
         html: "<p>Su código es 123456</p>".to_owned(),
+        attachment: None,
     }
 }
 
@@ -114,6 +115,53 @@ async fn an_email_of_a_rolled_back_change_is_never_sent(pool: PgPool) {
         .await
         .expect("a count");
     assert_eq!(rows, 0);
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn an_attachment_is_stored_and_delivered_with_its_email(pool: PgPool) {
+    let mail = FakeMailServer::default();
+    let sms = RecordingSmsGateway::new(pool.clone());
+    let email = OutgoingEmail {
+        attachment: Some(Attachment {
+            name: "saldos_901304961-7_20250306.txt".to_owned(),
+            content_type: "text/plain; charset=utf-8".to_owned(),
+            content: "\u{feff}CODIGO_ORIGEN\tMINERAL\r\n".as_bytes().to_vec(),
+        }),
+        ..email_to("ana@minera.com.co")
+    };
+    enqueue_committed(&pool, &email).await;
+
+    let report = deliver_due(&pool, &mail, &sms, 10)
+        .await
+        .expect("delivered");
+    assert_eq!(report.sent, 1);
+    assert_eq!(mail.received(), [email]);
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn the_database_refuses_an_attachment_that_is_not_a_plain_file(pool: PgPool) {
+    for name in ["../etc/passwd", "", "con espacio.txt"] {
+        let email = OutgoingEmail {
+            attachment: Some(Attachment {
+                name: name.to_owned(),
+                content_type: "text/plain".to_owned(),
+                content: b"x".to_vec(),
+            }),
+            ..email_to("ana@minera.com.co")
+        };
+        let mut transaction = pool.begin().await.expect("a transaction");
+        let refused = enqueue_email(&mut transaction, &email).await;
+        assert!(refused.is_err(), "{name:?} was accepted");
+    }
+    let mut transaction = pool.begin().await.expect("a transaction");
+    let refused = sqlx::query(
+        "INSERT INTO outbox (channel, recipient, body_text, attachment_name, attachment_type,
+                             attachment_content)
+         VALUES ('SMS', '+573001234567', 'hola', 'a.txt', 'text/plain', 'x')",
+    )
+    .execute(&mut *transaction)
+    .await;
+    assert!(refused.is_err(), "an SMS with an attachment was accepted");
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
@@ -604,6 +652,13 @@ async fn smtp_delivers_a_spanish_notification_to_maildev() {
         subject: "Código de ingreso a Veta".to_owned(),
         text,
         html,
+        attachment: Some(Attachment {
+            name: "saldos_901304961-7_20250306.txt".to_owned(),
+            content_type: "text/plain; charset=utf-8".to_owned(),
+            content: "CODIGO_ORIGEN\tMINERAL\r\n4DEB01BC\tORO\r\n"
+                .as_bytes()
+                .to_vec(),
+        }),
     };
     transport.send(&email).await.expect("accepted by maildev");
 
@@ -624,6 +679,20 @@ async fn smtp_delivers_a_spanish_notification_to_maildev() {
             .is_some_and(|html| html.contains("Su código de ingreso es 123456."))
     );
     assert_eq!(message["headers"]["auto-submitted"], "auto-generated");
+    let attachment = &message["attachments"][0];
+    assert_eq!(attachment["fileName"], "saldos_901304961-7_20250306.txt");
+    assert!(
+        attachment["contentType"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("text/plain")),
+        "{attachment}"
+    );
+    let id = message["id"].as_str().expect("an id");
+    let stored = attachment["generatedFileName"]
+        .as_str()
+        .expect("a stored name");
+    let file = http_get_raw(web_port, &format!("/email/{id}/attachment/{stored}")).await;
+    assert_eq!(file, "CODIGO_ORIGEN\tMINERAL\r\n4DEB01BC\tORO\r\n");
 }
 
 /// Stops the child process (maildev) when the test ends, passed or failed.
@@ -658,6 +727,11 @@ async fn wait_until_listening(port: u16) {
 }
 
 async fn http_get_json(port: u16, path: &str) -> serde_json::Value {
+    serde_json::from_str(&http_get_raw(port, path).await).expect("JSON")
+}
+
+/// The body of a GET (HTTP/1.0, so the server closes the connection and sends no chunks).
+async fn http_get_raw(port: u16, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
@@ -675,5 +749,5 @@ async fn http_get_json(port: u16, path: &str) -> serde_json::Value {
         .expect("response read");
     let response = String::from_utf8(response).expect("UTF-8");
     let (_, body) = response.split_once("\r\n\r\n").expect("a body");
-    serde_json::from_str(body).expect("JSON")
+    body.to_owned()
 }

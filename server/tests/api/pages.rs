@@ -46,7 +46,6 @@ async fn a_section_not_built_yet_says_so(pool: PgPool) {
     for (uri, title) in [
         ("/compras/comercializador", "Comercializador"),
         ("/saldos-iniciales", "Registro de saldos iniciales"),
-        ("/reenviar-saldos", "Reenviar saldos actualizados"),
     ] {
         let response = app.get(uri).await;
         assert_eq!(response.status, StatusCode::OK, "{uri}");

@@ -248,6 +248,7 @@ pub async fn enqueue_link_email(
             subject: subject.to_owned(),
             text,
             html,
+            attachment: None,
         },
     )
     .await?;

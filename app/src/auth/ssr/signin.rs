@@ -233,6 +233,7 @@ async fn send_code(
                     subject: "Código de ingreso a Veta".to_owned(),
                     text,
                     html,
+                    attachment: None,
                 },
             )
             .await?;
