@@ -188,9 +188,17 @@ fn SidePanel() -> impl IntoView {
                 })}
             </Suspense>
         </ul>
-        <A href=REENVIAR_SALDOS.path attr:class="boton boton-secundario reenviar">
-            {REENVIAR_SALDOS.title}
-        </A>
+        // Balances belong to organisations: the platform roles have none to resend.
+        <Suspense>
+            {move || Suspend::new(async move {
+                let role = user.await.ok().flatten().map(|u| u.role);
+                role.is_some_and(|r| !r.is_platform()).then(|| view! {
+                    <A href=REENVIAR_SALDOS.path attr:class="boton boton-secundario reenviar">
+                        {REENVIAR_SALDOS.title}
+                    </A>
+                })
+            })}
+        </Suspense>
     }
 }
 

@@ -186,14 +186,13 @@ async fn record_change(
     let detail = format!("por {}: {change}", admin.user_id);
     audit::record(
         pool,
-        audit::Entry {
-            event: audit::AuthEvent::UsuarioModificado,
-            user_id: Some(user_id),
-            organization_id: Some(organization_id),
-            client_address: &address,
-            identifier: None,
-            detail: Some(&detail),
-        },
+        audit::Entry::user(
+            audit::AuthEvent::UsuarioModificado,
+            user_id,
+            Some(organization_id),
+            &address,
+        )
+        .detail(&detail),
     )
     .await?;
     Ok(())

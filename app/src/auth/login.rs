@@ -60,18 +60,16 @@ pub async fn sign_out(everywhere: bool) -> Result<(), AppError> {
                 }
                 audit::record(
                     &mut *tx,
-                    audit::Entry {
-                        event: if everywhere {
+                    audit::Entry::user(
+                        if everywhere {
                             audit::AuthEvent::SalidaTodas
                         } else {
                             audit::AuthEvent::Salida
                         },
-                        user_id: Some(user.user_id),
-                        organization_id: user.organization.map(|o| o.organization_id),
-                        client_address: &address,
-                        identifier: None,
-                        detail: None,
-                    },
+                        user.user_id,
+                        user.organization.map(|o| o.organization_id),
+                        &address,
+                    ),
                 )
                 .await?;
                 tx.commit().await?;

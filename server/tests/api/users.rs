@@ -105,6 +105,12 @@ async fn an_operator_cannot_reach_user_management(pool: PgPool) {
 async fn the_auditor_reads_every_organisation_and_administrators_do_not(pool: PgPool) {
     let app = TestApp::with_demo_data(pool).await;
     app.sign_in(AUDITOR_ANM).await;
+    let home = app.get("/").await;
+    assert!(home.body.contains("Verificación del libro"));
+    assert!(
+        !home.body.contains("Reenviar saldos actualizados"),
+        "the platform roles hold no balances"
+    );
     let organizations = app.call("organizaciones", &[]).await.json();
     assert_eq!(organizations.as_array().map(Vec::len), Some(3));
     assert_eq!(

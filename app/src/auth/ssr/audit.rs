@@ -57,6 +57,32 @@ pub struct Entry<'a> {
     pub detail: Option<&'a str>,
 }
 
+impl<'a> Entry<'a> {
+    /// An event about a known user (for failures by what was typed, build the `Entry` itself).
+    pub fn user(
+        event: AuthEvent,
+        user_id: Uuid,
+        organization_id: Option<Uuid>,
+        client_address: &'a str,
+    ) -> Self {
+        Self {
+            event,
+            user_id: Some(user_id),
+            organization_id,
+            client_address,
+            identifier: None,
+            detail: None,
+        }
+    }
+
+    pub fn detail(self, detail: &'a str) -> Self {
+        Self {
+            detail: Some(detail),
+            ..self
+        }
+    }
+}
+
 pub async fn record(executor: impl PgExecutor<'_>, entry: Entry<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO auth_events (kind, user_id, organization_id, client_address, identifier, detail)

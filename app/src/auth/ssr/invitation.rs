@@ -81,14 +81,13 @@ pub async fn invite(
     .await?;
     audit::record(
         &mut *tx,
-        Entry {
-            event: AuthEvent::Invitacion,
-            user_id: Some(user_id),
-            organization_id: Some(organization.organization_id),
-            client_address: &address,
-            identifier: None,
-            detail: Some(user.role.code()),
-        },
+        Entry::user(
+            AuthEvent::Invitacion,
+            user_id,
+            Some(organization.organization_id),
+            &address,
+        )
+        .detail(user.role.code()),
     )
     .await?;
     tx.commit().await?;
@@ -174,14 +173,12 @@ pub async fn accept(
     tokens::mark_used(&mut tx, secret).await?;
     audit::record(
         &mut *tx,
-        Entry {
-            event: AuthEvent::InvitacionAceptada,
-            user_id: Some(user_id),
+        Entry::user(
+            AuthEvent::InvitacionAceptada,
+            user_id,
             organization_id,
-            client_address: &address,
-            identifier: None,
-            detail: None,
-        },
+            &address,
+        ),
     )
     .await?;
     tx.commit().await?;

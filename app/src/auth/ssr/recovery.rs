@@ -87,14 +87,12 @@ pub async fn request(pool: &PgPool, identifier: &str) -> Result<(), AppError> {
     .await?;
     audit::record(
         &mut *tx,
-        Entry {
-            event: AuthEvent::RecuperacionSolicitada,
-            user_id: Some(account.user_id),
-            organization_id: account.organization_id,
-            client_address: &address,
-            identifier: None,
-            detail: None,
-        },
+        Entry::user(
+            AuthEvent::RecuperacionSolicitada,
+            account.user_id,
+            account.organization_id,
+            &address,
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -156,14 +154,12 @@ pub async fn reset(
     sessions::end_all(&mut tx, user_id).await?;
     audit::record(
         &mut *tx,
-        Entry {
-            event: AuthEvent::ClaveRestablecida,
-            user_id: Some(user_id),
-            organization_id: account.organization_id,
-            client_address: &address,
-            identifier: None,
-            detail: None,
-        },
+        Entry::user(
+            AuthEvent::ClaveRestablecida,
+            user_id,
+            account.organization_id,
+            &address,
+        ),
     )
     .await?;
     tx.commit().await?;

@@ -168,14 +168,13 @@ pub async fn register(pool: &PgPool, draft: &RegistrationDraft) -> Result<String
     .await?;
     audit::record(
         &mut *tx,
-        Entry {
-            event: AuthEvent::Registro,
-            user_id: Some(user_id),
-            organization_id: Some(organization_id),
-            client_address: &address,
-            identifier: None,
-            detail: Some(organization.kind.code()),
-        },
+        Entry::user(
+            AuthEvent::Registro,
+            user_id,
+            Some(organization_id),
+            &address,
+        )
+        .detail(organization.kind.code()),
     )
     .await?;
     tx.commit().await?;
@@ -280,14 +279,12 @@ pub async fn verify_email(pool: &PgPool, secret: &str) -> Result<(), AppError> {
     tokens::mark_used(&mut tx, secret).await?;
     audit::record(
         &mut *tx,
-        Entry {
-            event: AuthEvent::CorreoVerificado,
-            user_id: Some(user_id),
+        Entry::user(
+            AuthEvent::CorreoVerificado,
+            user_id,
             organization_id,
-            client_address: &address,
-            identifier: None,
-            detail: None,
-        },
+            &address,
+        ),
     )
     .await?;
     tx.commit().await?;

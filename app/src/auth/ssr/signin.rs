@@ -241,14 +241,13 @@ async fn send_code(
     }
     audit::record(
         &mut *conn,
-        Entry {
-            event: AuthEvent::CodigoEnviado,
-            user_id: Some(user.user_id),
-            organization_id: user.organization_id,
-            client_address: address,
-            identifier: None,
-            detail: Some(channel.code()),
-        },
+        Entry::user(
+            AuthEvent::CodigoEnviado,
+            user.user_id,
+            user.organization_id,
+            address,
+        )
+        .detail(channel.code()),
     )
     .await?;
     Ok(())
