@@ -9,6 +9,7 @@ pub mod codigos_origen;
 pub mod error;
 mod forms;
 mod layout;
+mod lazy;
 pub mod ledger;
 #[cfg(feature = "ssr")]
 pub mod notify;
@@ -25,7 +26,7 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::SsrMode;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, path};
 
 /// The HTML document the server renders around the application.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -66,21 +67,21 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=layout::PublicLayout ssr=SsrMode::Async>
                     <Route path=path!("/ingresar") view=auth::LoginPage />
                     <Route path=path!("/ingresar/codigo") view=auth::CodePage />
-                    <Route path=path!("/registro") view=auth::RegisterPage />
-                    <Route path=path!("/verificar-correo") view=auth::VerifyEmailPage />
-                    <Route path=path!("/recuperar") view=auth::RecoverPage />
-                    <Route path=path!("/restablecer") view=auth::ResetPasswordPage />
-                    <Route path=path!("/invitacion") view=auth::AcceptInvitationPage />
+                    <Route path=path!("/registro") view={Lazy::<lazy::Register>::new()} />
+                    <Route path=path!("/verificar-correo") view={Lazy::<lazy::VerifyEmail>::new()} />
+                    <Route path=path!("/recuperar") view={Lazy::<lazy::Recover>::new()} />
+                    <Route path=path!("/restablecer") view={Lazy::<lazy::ResetPassword>::new()} />
+                    <Route path=path!("/invitacion") view={Lazy::<lazy::AcceptInvitation>::new()} />
                 </ParentRoute>
                 <ParentRoute path=path!("") view=layout::Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::Home />
-                    <Route path=path!("/usuarios") view=users::UsersPage />
-                    <Route path=path!("/organizaciones") view=organizations::OrganizationsPage />
-                    <Route path=path!("/codigos-origen") view=codigos_origen::OriginCodesPage />
-                    <Route path=path!("/verificacion") view=ledger::VerificationPage />
-                    <Route path=path!("/saldos") view=saldos::BalancesPage />
-                    <Route path=path!("/saldos/:codigo") view=saldos::MovementsPage />
-                    <Route path=path!("/reenviar-saldos") view=saldos::ResendBalancesPage />
+                    <Route path=path!("/usuarios") view={Lazy::<lazy::Users>::new()} />
+                    <Route path=path!("/organizaciones") view={Lazy::<lazy::Organizations>::new()} />
+                    <Route path=path!("/codigos-origen") view={Lazy::<lazy::OriginCodes>::new()} />
+                    <Route path=path!("/verificacion") view={Lazy::<lazy::Verification>::new()} />
+                    <Route path=path!("/saldos") view={Lazy::<lazy::Balances>::new()} />
+                    <Route path=path!("/saldos/:codigo") view={Lazy::<lazy::Movements>::new()} />
+                    <Route path=path!("/reenviar-saldos") view={Lazy::<lazy::ResendBalances>::new()} />
                     // Sections of the menu not built yet (see `sections`); never a catch-all
                     // parameter here, which would shadow the static files.
                     <Route path=path!("/compras/:seccion") view=pages::SectionPage />

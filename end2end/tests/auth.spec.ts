@@ -124,6 +124,8 @@ test('recuperación de la contraseña por un enlace de un solo uso', async ({ pa
   await page.goto('/ingresar');
   await hydrated(page);
   await page.getByRole('link', { name: 'Recupere aquí' }).click();
+  // A lazy page: the sign-in form (same field label) stays until the page's chunk has loaded.
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Recuperar usuario o contraseña');
   await page.getByLabel('Usuario / Correo electrónico').fill(email);
   await page.getByRole('button', { name: 'Enviar enlace' }).click();
   await expect(page.getByRole('status')).toContainText('Si existe una cuenta');

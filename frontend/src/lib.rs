@@ -5,12 +5,23 @@ use leptos::prelude::document;
 
 /// Called by the hydration script that the server's HTML loads; attaches the reactive system to
 /// the server-rendered page.
+///
+/// Hydration is asynchronous (what `leptos::mount::hydrate_lazy` does): a page behind a lazy route
+/// hydrates once its WASM chunk has loaded.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Lets browser tests (and curious developers) tell a hydrated page from a server-rendered one.
-    if let Some(body) = document().body() {
-        let _ = body.set_attribute("data-hydrated", "");
-    }
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = document().body() else {
+            return;
+        };
+        leptos::mount::hydrate_from_async(body, app::App)
+            .await
+            .forget();
+        // Lets browser tests (and curious developers) tell a hydrated page from a server-rendered
+        // one: set once the whole page, lazy chunks included, is live.
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
 }

@@ -1,0 +1,60 @@
+//! The pages the browser loads only when one of them is opened. Each is a `LazyRoute` whose view
+//! `#[lazy_route]` turns into a lazy function; `scripts/build-site` splits it, and the code only it
+//! reaches, into a WASM chunk of its own (shared code into shared chunks). The frames, sign-in and
+//! its code step, the home and section pages and "not found" stay in the main bundle: every visit
+//! starts with them.
+//!
+//! Rendering on the server is unchanged; during hydration the router waits for the page's chunk,
+//! which the server already announced with `<link rel="preload">` (from the split manifest).
+
+use leptos::prelude::*;
+use leptos_router::{LazyRoute, lazy_route};
+
+use crate::{auth, codigos_origen, ledger, organizations, saldos, users};
+
+/// One lazy route per page: no route data of its own (the pages load theirs), a view that renders
+/// the page's component.
+macro_rules! lazy_pages {
+    ($($(#[$doc:meta])* $route:ident => $page:path;)*) => {$(
+        $(#[$doc])*
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $page().into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    /// `/registro`
+    Register => auth::RegisterPage;
+    /// `/verificar-correo`
+    VerifyEmail => auth::VerifyEmailPage;
+    /// `/recuperar`
+    Recover => auth::RecoverPage;
+    /// `/restablecer`
+    ResetPassword => auth::ResetPasswordPage;
+    /// `/invitacion`
+    AcceptInvitation => auth::AcceptInvitationPage;
+    /// `/usuarios`
+    Users => users::UsersPage;
+    /// `/organizaciones`
+    Organizations => organizations::OrganizationsPage;
+    /// `/codigos-origen`
+    OriginCodes => codigos_origen::OriginCodesPage;
+    /// `/verificacion`
+    Verification => ledger::VerificationPage;
+    /// `/saldos`
+    Balances => saldos::BalancesPage;
+    /// `/saldos/:codigo`
+    Movements => saldos::MovementsPage;
+    /// `/reenviar-saldos`
+    ResendBalances => saldos::ResendBalancesPage;
+}
