@@ -5,7 +5,7 @@ use sqlx::PgConnection;
 use time::{OffsetDateTime, UtcOffset, macros::offset};
 
 /// An email to send: plain text and HTML alternatives of the same message (see
-/// [`crate::email::notification`]).
+/// [`notification`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingEmail {
     /// The address only, e.g. `ana@minera.com.co`.

@@ -53,6 +53,20 @@ pub struct ValidationErrors {
 }
 
 impl ValidationErrors {
+    /// The errors of a form with one field in error.
+    ///
+    /// ```
+    /// use domain::{ValidationErrors, VerificationCode};
+    /// let violation = VerificationCode::parse("12").unwrap_err();
+    /// let errors = ValidationErrors::one("code", "Código", &violation);
+    /// assert_eq!(errors.errors[0].code, "code_malformed");
+    /// ```
+    pub fn one(field: impl Into<String>, label: &str, violation: &dyn ErrorCode) -> Self {
+        Self {
+            errors: vec![FieldError::from_violation(field, label, violation)],
+        }
+    }
+
     /// The errors of one field (for the browser).
     pub fn for_field<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a FieldError> + 'a {
         self.errors.iter().filter(move |e| e.field == field)

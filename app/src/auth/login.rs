@@ -136,23 +136,20 @@ pub fn CodePage() -> impl IntoView {
         }
         None => {}
     });
-    let on_submit = move |ev| {
-        let form = FormValues::take(&ev);
-        resent.set(false);
-        let code = form.get("code");
-        if state
-            .check(domain::VerificationCode::parse(&code).map_err(|violation| {
-                domain::ValidationErrors {
-                    errors: vec![domain::FieldError::from_violation(
-                        "code", "Código", &violation,
-                    )],
-                }
-            }))
-            .is_some()
-        {
-            action.dispatch(VerifyCode { code });
-        }
-    };
+    let on_submit =
+        move |ev| {
+            let form = FormValues::take(&ev);
+            resent.set(false);
+            let code = form.get("code");
+            if state
+                .check(domain::VerificationCode::parse(&code).map_err(|violation| {
+                    domain::ValidationErrors::one("code", "Código", &violation)
+                }))
+                .is_some()
+            {
+                action.dispatch(VerifyCode { code });
+            }
+        };
     view! {
         <Title text="Autenticación de doble factor" />
         <h1>"Autenticación de doble factor"</h1>

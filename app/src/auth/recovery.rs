@@ -93,13 +93,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
         let form = FormValues::take(&ev);
         let (password, confirmation) = (form.get("password"), form.get("confirmation"));
         let checked = domain::NewPassword::parse_confirmed(&password, &confirmation, &[]).map_err(
-            |violation| domain::ValidationErrors {
-                errors: vec![domain::FieldError::from_violation(
-                    "password",
-                    "Contraseña",
-                    &violation,
-                )],
-            },
+            |violation| domain::ValidationErrors::one("password", "Contraseña", &violation),
         );
         if state.check(checked).is_some() {
             action.dispatch(ResetPassword {

@@ -133,13 +133,7 @@ pub async fn reset(
     ];
     let password =
         NewPassword::parse_confirmed(password, confirmation, &identity).map_err(|violation| {
-            AppError::Invalid(ValidationErrors {
-                errors: vec![FieldError::from_violation(
-                    "password",
-                    "Contraseña",
-                    &violation,
-                )],
-            })
+            AppError::Invalid(ValidationErrors::one("password", "Contraseña", &violation))
         })?;
     let hash = passwords::hash(password.expose().to_owned()).await?;
     sqlx::query(

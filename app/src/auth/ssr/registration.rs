@@ -293,13 +293,11 @@ pub async fn verify_email(pool: &PgPool, secret: &str) -> Result<(), AppError> {
 
 pub async fn resend_verification(pool: &PgPool, email: &str) -> Result<(), AppError> {
     let email = EmailAddress::parse(email).map_err(|violation| {
-        AppError::Invalid(ValidationErrors {
-            errors: vec![FieldError::from_violation(
-                "email",
-                "Correo electrónico",
-                &violation,
-            )],
-        })
+        AppError::Invalid(ValidationErrors::one(
+            "email",
+            "Correo electrónico",
+            &violation,
+        ))
     })?;
     let mut tx = pool.begin().await?;
     let user: Option<(Uuid, String)> = sqlx::query_as(

@@ -292,11 +292,7 @@ fn no_pending_sign_in() -> AppError {
 /// Step 2: the code. At most `CODE_ATTEMPTS_MAX` wrong tries per code.
 pub async fn code_step(pool: &PgPool, typed_code: &str) -> Result<(), AppError> {
     let code = VerificationCode::parse(typed_code).map_err(|violation| {
-        AppError::Invalid(domain::ValidationErrors {
-            errors: vec![domain::FieldError::from_violation(
-                "code", "Código", &violation,
-            )],
-        })
+        AppError::Invalid(domain::ValidationErrors::one("code", "Código", &violation))
     })?;
     let address = request::client_address().await;
     let mut tx = pool.begin().await?;
