@@ -94,14 +94,17 @@ pub fn FormMessage(state: FormState) -> impl IntoView {
 }
 
 fn field_errors(state: FormState, path: &'static str) -> impl Fn() -> Vec<String> + Copy {
-    move || {
-        state.errors.with(|errors| {
-            errors
-                .for_field(path)
-                .map(|error| error.message.clone())
-                .collect()
-        })
-    }
+    move || messages_for(state, path)
+}
+
+/// The messages of the errors on `path`.
+pub fn messages_for(state: FormState, path: &str) -> Vec<String> {
+    state.errors.with(|errors| {
+        errors
+            .for_field(path)
+            .map(|error| error.message.clone())
+            .collect()
+    })
 }
 
 /// The label of a field; a required field is marked with a star drawn by the stylesheet, so the
@@ -194,4 +197,102 @@ pub fn SelectField(
         </div>
     }
     .into_any()
+}
+
+/// A labelled input bound to a value held elsewhere (a field of a document being edited), with
+/// the errors of `path` underneath.
+#[component]
+pub fn BoundField(
+    label: &'static str,
+    path: &'static str,
+    state: FormState,
+    value: Signal<String>,
+    set: Callback<String>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(optional, into)] readonly: Signal<bool>,
+) -> AnyView {
+    let id = format!("campo-{}", path.replace(['.', '[', ']'], "-"));
+    let error_id = format!("{id}-error");
+    let errors = field_errors(state, path);
+    view! {
+        <div class="campo">
+            {field_label(&id, label, required)}
+            <input
+                id=id
+                name=path
+                type="text"
+                readonly=move || readonly.get()
+                prop:value=move || value.get()
+                on:input=move |ev| set.run(event_target_value(&ev))
+                aria-invalid=move || (!errors().is_empty()).to_string()
+                aria-describedby=error_id.clone()
+            />
+            {hint.map(|hint| view! { <p class="ayuda">{hint}</p> })}
+            <ul class="errores-campo" id=error_id>
+                {move || errors().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
+            </ul>
+        </div>
+    }
+    .into_any()
+}
+
+/// A labelled select bound to a value held elsewhere; `options` are `(value, label)` pairs.
+#[component]
+pub fn BoundSelect(
+    label: &'static str,
+    path: &'static str,
+    state: FormState,
+    options: Signal<Vec<(String, String)>>,
+    value: Signal<String>,
+    set: Callback<String>,
+    #[prop(optional)] required: bool,
+    #[prop(optional, into)] disabled: Signal<bool>,
+) -> AnyView {
+    let id = format!("campo-{}", path.replace(['.', '[', ']'], "-"));
+    let error_id = format!("{id}-error");
+    let errors = field_errors(state, path);
+    view! {
+        <div class="campo">
+            {field_label(&id, label, required)}
+            <select
+                id=id
+                name=path
+                disabled=move || disabled.get()
+                aria-invalid=move || (!errors().is_empty()).to_string()
+                aria-describedby=error_id.clone()
+                on:change=move |ev| set.run(event_target_value(&ev))
+                prop:value=move || value.get()
+            >
+                <option value="">"Seleccione…"</option>
+                {move || {
+                    let current = value.get_untracked();
+                    options
+                        .get()
+                        .into_iter()
+                        .map(|(option, text)| {
+                            let selected = option == current;
+                            view! { <option value=option selected=selected>{text}</option> }
+                        })
+                        .collect_view()
+                }}
+            </select>
+            <ul class="errores-campo" id=error_id>
+                {move || errors().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
+            </ul>
+        </div>
+    }
+    .into_any()
+}
+
+/// The bytes of the file chosen in a file input (none when nothing was chosen).
+pub async fn chosen_file(input: &leptos::web_sys::HtmlInputElement) -> Option<(String, Vec<u8>)> {
+    let file = input.files()?.get(0)?;
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .ok()?;
+    Some((
+        file.name(),
+        leptos::web_sys::js_sys::Uint8Array::new(&buffer).to_vec(),
+    ))
 }

@@ -55,6 +55,7 @@ pub fn Layout() -> impl IntoView {
             <A href="/transacciones-en-curso" attr:class="campana" attr:title="Transacciones en curso">
                 <BellIcon />
                 <span class="campana-texto">"Transacciones en curso"</span>
+                <crate::compras::EnCursoBell />
             </A>
         </header>
         <div class="cuerpo">

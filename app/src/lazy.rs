@@ -10,7 +10,7 @@
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
-use crate::{auth, codigos_origen, ledger, organizations, saldos, users};
+use crate::{auth, codigos_origen, compras, ledger, organizations, saldos, users};
 
 /// One lazy route per page: no route data of its own (the pages load theirs), a view that renders
 /// the page's component.
@@ -57,4 +57,14 @@ lazy_pages! {
     Movements => saldos::MovementsPage;
     /// `/reenviar-saldos`
     ResendBalances => saldos::ResendBalancesPage;
+    /// `/compras/explotador-minero-autorizado`
+    CompraExplotador => compras::CompraExplotadorPage;
+    /// `/compras/comercializador`
+    CompraComercializador => compras::CompraComercializadorPage;
+    /// `/compras/retomar/:id`
+    ResumeCompra => compras::ResumePage;
+    /// `/transacciones-en-curso`
+    EnCurso => compras::EnCursoPage;
+    /// `/venta/:token`
+    SellerEditor => compras::SellerEditorPage;
 }

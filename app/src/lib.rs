@@ -4,8 +4,12 @@
 //! server-only code behind `#[cfg(feature = "ssr")]` (SQL, hashing, the outbox). `layout` holds the
 //! frames every page shares; `sections` the menu of the seed guides.
 
+// Leptos views are nested generic types; the purchase wizard nests deeper than the default allows.
+#![recursion_limit = "256"]
+
 pub mod auth;
 pub mod codigos_origen;
+pub mod compras;
 pub mod error;
 mod forms;
 mod layout;
@@ -72,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/recuperar") view={Lazy::<lazy::Recover>::new()} />
                     <Route path=path!("/restablecer") view={Lazy::<lazy::ResetPassword>::new()} />
                     <Route path=path!("/invitacion") view={Lazy::<lazy::AcceptInvitation>::new()} />
+                    <Route path=path!("/venta/:token") view={Lazy::<lazy::SellerEditor>::new()} />
                 </ParentRoute>
                 <ParentRoute path=path!("") view=layout::Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::Home />
@@ -82,6 +87,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/saldos") view={Lazy::<lazy::Balances>::new()} />
                     <Route path=path!("/saldos/:codigo") view={Lazy::<lazy::Movements>::new()} />
                     <Route path=path!("/reenviar-saldos") view={Lazy::<lazy::ResendBalances>::new()} />
+                    <Route path=path!("/compras/explotador-minero-autorizado") view={Lazy::<lazy::CompraExplotador>::new()} />
+                    <Route path=path!("/compras/comercializador") view={Lazy::<lazy::CompraComercializador>::new()} />
+                    <Route path=path!("/compras/retomar/:id") view={Lazy::<lazy::ResumeCompra>::new()} />
+                    <Route path=path!("/transacciones-en-curso") view={Lazy::<lazy::EnCurso>::new()} />
                     // Sections of the menu not built yet (see `sections`); never a catch-all
                     // parameter here, which would shadow the static files.
                     <Route path=path!("/compras/:seccion") view=pages::SectionPage />
@@ -90,7 +99,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/transformaciones") view=pages::SectionPage />
                     <Route path=path!("/reversion-transformacion") view=pages::SectionPage />
                     <Route path=path!("/cierres") view=pages::SectionPage />
-                    <Route path=path!("/transacciones-en-curso") view=pages::SectionPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -108,14 +108,37 @@ pub mod ssr {
             .collect())
     }
 
-    /// Writes the balances email, with the balances TXT attached, to the organisation's contact
-    /// address and to the user's own if different; at most [`RESEND_PER_HOUR_MAX`] per hour.
-    /// Answers the addresses.
-    pub async fn resend(
+    /// An organisation's balances email: its current balances listed, the balances TXT
+    /// attached; `lead` is a paragraph put before them (why the email is sent).
+    pub struct BalancesMessage {
+        pub razon_social: String,
+        pub contact_email: String,
+        subject: String,
+        text: String,
+        html: String,
+        attachment: Attachment,
+    }
+
+    impl BalancesMessage {
+        /// The email to one address.
+        pub fn to(&self, to: &str, name: &str) -> OutgoingEmail {
+            OutgoingEmail {
+                to: to.to_owned(),
+                to_name: Some(name.to_owned()),
+                subject: self.subject.clone(),
+                text: self.text.clone(),
+                html: self.html.clone(),
+                attachment: Some(self.attachment.clone()),
+            }
+        }
+    }
+
+    /// Writes the organisation's balances email (see [`BalancesMessage`]).
+    pub async fn balances_message(
         pool: &PgPool,
-        user: &SignedInUser,
         organization_id: Uuid,
-    ) -> Result<Vec<String>, AppError> {
+        lead: Option<String>,
+    ) -> Result<BalancesMessage, AppError> {
         let (razon_social, document_type, document_number, contact_email): (
             String,
             String,
@@ -128,10 +151,6 @@ pub mod ssr {
         .bind(organization_id)
         .fetch_one(pool)
         .await?;
-        let user_email: String = sqlx::query_scalar("SELECT email FROM users WHERE user_id = $1")
-            .bind(user.user_id)
-            .fetch_one(pool)
-            .await?;
 
         let now = OffsetDateTime::now_utc();
         let saldos = saldos(pool, organization_id).await?;
@@ -188,14 +207,17 @@ pub mod ssr {
                 lines.join("\n")
             )
         };
-        let paragraphs = [
-            listing,
-            format!(
-                "Adjuntamos el archivo {file_name} con estos saldos. Para vender desde ellos, \
-                 escriba en la columna CANTIDAD_VENTA la cantidad de cada código de origen y \
-                 entregue el archivo a su comprador, que lo carga en Veta."
-            ),
-        ];
+        let paragraphs: Vec<String> = lead
+            .into_iter()
+            .chain([
+                listing,
+                format!(
+                    "Adjuntamos el archivo {file_name} con estos saldos. Para vender desde ellos, \
+                     escriba en la columna CANTIDAD_VENTA la cantidad de cada código de origen y \
+                     entregue el archivo a su comprador, que lo carga en Veta."
+                ),
+            ])
+            .collect();
         let document_line = format!("{document_type} {document_number}");
         let saldos_url = format!("{}/saldos", public_url()?.0);
         let (text, html) = notify::notification(
@@ -205,12 +227,34 @@ pub mod ssr {
             Some(("Ver mis saldos", &saldos_url)),
             now,
         );
-        let attachment = Attachment {
-            name: file_name,
-            content_type: "text/plain; charset=utf-8".to_owned(),
-            content: txt.into_bytes(),
-        };
-        let mut recipients = vec![(contact_email, razon_social.clone())];
+        Ok(BalancesMessage {
+            subject: format!("Saldos actualizados de {razon_social}"),
+            razon_social,
+            contact_email,
+            text,
+            html,
+            attachment: Attachment {
+                name: file_name,
+                content_type: "text/plain; charset=utf-8".to_owned(),
+                content: txt.into_bytes(),
+            },
+        })
+    }
+
+    /// Writes the balances email, with the balances TXT attached, to the organisation's contact
+    /// address and to the user's own if different; at most [`RESEND_PER_HOUR_MAX`] per hour.
+    /// Answers the addresses.
+    pub async fn resend(
+        pool: &PgPool,
+        user: &SignedInUser,
+        organization_id: Uuid,
+    ) -> Result<Vec<String>, AppError> {
+        let message = balances_message(pool, organization_id, None).await?;
+        let user_email: String = sqlx::query_scalar("SELECT email FROM users WHERE user_id = $1")
+            .bind(user.user_id)
+            .fetch_one(pool)
+            .await?;
+        let mut recipients = vec![(message.contact_email.clone(), message.razon_social.clone())];
         if !user_email.eq_ignore_ascii_case(&recipients[0].0) {
             recipients.push((user_email, user.full_name.clone()));
         }
@@ -237,24 +281,12 @@ pub mod ssr {
             )));
         }
         for (to, name) in &recipients {
-            notify::enqueue_email(
-                &mut tx,
-                &OutgoingEmail {
-                    to: to.clone(),
-                    to_name: Some(name.clone()),
-                    subject: format!("Saldos actualizados de {razon_social}"),
-                    text: text.clone(),
-                    html: html.clone(),
-                    attachment: Some(attachment.clone()),
-                },
-            )
-            .await?;
+            notify::enqueue_email(&mut tx, &message.to(to, name)).await?;
         }
         tx.commit().await?;
         tracing::info!(
             user_id = %user.user_id,
             %organization_id,
-            balances = rows.len(),
             recipients = recipients.len(),
             "saldos reenviados"
         );

@@ -33,6 +33,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::balance::{AllocationError, BalanceKey, Balances};
 use crate::codigo_expediente::CodigoExpediente;
 use crate::codigo_origen::CodigoOrigen;
 use crate::divipola::{Departamento, Municipio};
@@ -41,7 +42,7 @@ use crate::error_code::ErrorCode;
 use crate::fecha::{Closings, Fecha};
 use crate::mineral::Mineral;
 use crate::money::{Currency, Money, MoneyError};
-use crate::quantity::{QuantityError, SaleQuantity};
+use crate::quantity::{Quantity, QuantityError, SaleQuantity};
 use crate::razon_social::RazonSocial;
 use crate::sha256::Sha256Hex;
 use crate::tax::{SaleValues, Tax, TaxKind};
@@ -177,6 +178,10 @@ pub enum CompraError {
     TooManyLines { max: usize, found: usize },
     #[error("La compra tiene {found} impuestos; el máximo es {max}.")]
     TooManyTaxes { max: usize, found: usize },
+    #[error(
+        "Indique el código de origen: la compra a un explotador minero autorizado o a un comercializador traslada mineral de sus saldos."
+    )]
+    CodigoOrigenRequired,
     #[error("Para un vendedor de tipo «{}» no se indican códigos de origen: el mineral recibe uno nuevo al registrarse la compra. Deje el campo vacío.", seller_type.label())]
     CodigoOrigenNotAllowed { seller_type: SellerType },
     #[error(
@@ -209,6 +214,7 @@ impl ErrorCode for CompraError {
             Self::LinesRequired => "lines_required",
             Self::TooManyLines { .. } => "lines_too_many",
             Self::TooManyTaxes { .. } => "taxes_too_many",
+            Self::CodigoOrigenRequired => "codigo_origen_required",
             Self::CodigoOrigenNotAllowed { .. } => "codigo_origen_not_allowed",
             Self::DuplicateLine { .. } => "line_duplicate",
         }
@@ -421,6 +427,128 @@ impl Compra {
     pub fn values(&self) -> &SaleValues {
         &self.values
     }
+
+    /// What the purchase moves from seller to buyer, per balance key (origin code, mineral, and
+    /// the mineral's own unit, where balances are kept): lines of the same key in different units
+    /// add up. Lines without an origin code are not listed (see [`Compra::check_seller_balances`]).
+    pub fn transfers(&self) -> Result<Vec<(BalanceKey, SaleQuantity)>, AllocationError> {
+        let mut totals: BTreeMap<BalanceKey, Quantity> = BTreeMap::new();
+        for line in &self.lines {
+            if let Some(codigo_origen) = line.codigo_origen {
+                let key = BalanceKey::new(codigo_origen, line.mineral);
+                let total = totals.entry(key).or_insert(Quantity::ZERO);
+                *total = total
+                    .checked_add(line.quantity_in_mineral_unit.quantity())
+                    .map_err(|_| AllocationError::BalanceAboveMaximum { key })?;
+            }
+        }
+        Ok(totals
+            .into_iter()
+            .filter_map(|(key, total)| SaleQuantity::try_from(total).ok().map(|q| (key, q)))
+            .collect())
+    }
+
+    /// Checks every line against what the seller holds: a purchase from a title holder or a
+    /// trader moves mineral that already has an origin code, so each line must name one, and the
+    /// lines of each code may not take more than its balance. Errors point at the lines
+    /// (`lines[0].quantity`), the first line of a key carrying its shortfall.
+    ///
+    /// ```
+    /// use domain::{Balances, BalanceKey, CodigoOrigen, Mineral, Quantity};
+    /// # let compra = domain::compra::example();
+    /// let key = BalanceKey::new(CodigoOrigen::parse("4DEB01BC").unwrap(), Mineral::resolve("ORO").unwrap());
+    /// let rich = Balances::from_entries([(key, Quantity::parse("191").unwrap())]).unwrap();
+    /// assert!(compra.check_seller_balances(&rich).is_ok());
+    /// let poor = Balances::from_entries([(key, Quantity::parse("5").unwrap())]).unwrap();
+    /// let errors = compra.check_seller_balances(&poor).unwrap_err();
+    /// assert_eq!(errors.errors[0].field, "lines[0].quantity");
+    /// assert_eq!(errors.errors[0].code, "exceeds_available");
+    /// ```
+    pub fn check_seller_balances(&self, seller: &Balances) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let mut first_line: BTreeMap<BalanceKey, usize> = BTreeMap::new();
+        for (index, line) in self.lines.iter().enumerate() {
+            match line.codigo_origen {
+                Some(codigo_origen) => {
+                    first_line
+                        .entry(BalanceKey::new(codigo_origen, line.mineral))
+                        .or_insert(index);
+                }
+                None if self.seller_type.allows_codigo_origen() => errors.push(
+                    format!("lines[{index}].codigo_origen"),
+                    &format!("Línea {}, código de origen", index + 1),
+                    &CompraError::CodigoOrigenRequired,
+                ),
+                None => {}
+            }
+        }
+        let transfers = match self.transfers() {
+            Ok(transfers) => transfers,
+            Err(error) => {
+                errors.push("lines", "Minerales", &error);
+                return Err(errors);
+            }
+        };
+        for (key, quantity) in transfers {
+            let available = seller.available(&key);
+            let violation = if available.is_zero() {
+                AllocationError::NoBalance { key }
+            } else if quantity.quantity() > available {
+                AllocationError::ExceedsAvailable {
+                    key,
+                    available,
+                    requested: quantity.quantity(),
+                }
+            } else {
+                continue;
+            };
+            let index = first_line[&key];
+            errors.push(
+                format!("lines[{index}].quantity"),
+                &format!("Línea {}, cantidad", index + 1),
+                &violation,
+            );
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A valid purchase of 10 g of gold under `4DEB01BC` from the seed's title holder, for examples.
+#[doc(hidden)]
+pub fn example() -> Compra {
+    let draft = CompraDraft {
+        seller_type: "EXPLOTADOR_MINERO_AUTORIZADO".into(),
+        seller: SellerDraft {
+            codigo_expediente: "T14292011-003".into(),
+            document_type: "NIT".into(),
+            document_number: "9013049617".into(),
+            razon_social: "MINERA EL DILUVIO GOLD S.A.S".into(),
+        },
+        transaction: TransactionDraft {
+            invoice_date: "28/02/2025".into(),
+            transaction_date: "28/02/2025".into(),
+            sha256: "c009d8ce265c946228900840f8049a617a34ce049421adbffa55bd60f75e49f0".into(),
+            currency: "COP".into(),
+            departamento: "RISARALDA".into(),
+            municipio: "LA VIRGINIA".into(),
+        },
+        lines: vec![LineDraft {
+            mineral: "ORO".into(),
+            quantity: "10".into(),
+            unit: "g".into(),
+            value: "1.000.000".into(),
+            codigo_origen: "4DEB01BC".into(),
+        }],
+        taxes: Vec::new(),
+    };
+    let today = Fecha::parse("06/03/2025").expect("a valid date");
+    draft
+        .validate(today, &Closings::none())
+        .expect("the example purchase is valid")
 }
 
 impl CompraDraft {
@@ -503,6 +631,38 @@ impl CompraDraft {
                 );
                 Err(errors)
             }
+        }
+    }
+
+    /// The seller and transaction data alone (*Datos del vendedor*, *Datos de la transacción*):
+    /// what must be right before the purchase is handed to the seller, whose lines come later.
+    /// Same rules and field paths as [`CompraDraft::validate`].
+    ///
+    /// ```
+    /// use domain::{Closings, CompraDraft, Fecha};
+    /// let draft = CompraDraft::default();
+    /// let errors = draft.validate_header(Fecha::parse("06/03/2025").unwrap(), &Closings::none()).unwrap_err();
+    /// assert!(errors.errors.iter().all(|e| !e.field.starts_with("lines")));
+    /// assert!(errors.has_code("seller_type_required"));
+    /// ```
+    pub fn validate_header(
+        &self,
+        today: Fecha,
+        closings: &Closings,
+    ) -> Result<(SellerType, Seller), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let seller_type = errors.take(
+            "seller_type",
+            "Tipo de vendedor",
+            SellerType::parse(&self.seller_type),
+        );
+        let seller = self.seller.validate(seller_type, &mut errors);
+        let transaction = self.transaction.validate(today, closings, &mut errors);
+        match (seller_type, seller, transaction) {
+            (Some(seller_type), Some(seller), Some(_)) if errors.is_empty() => {
+                Ok((seller_type, seller))
+            }
+            _ => Err(errors),
         }
     }
 
@@ -1349,5 +1509,77 @@ mod tests {
             SellerType::parse("pirata"),
             Err(CompraError::UnknownSellerType { .. })
         ));
+    }
+
+    fn key(code: &str) -> BalanceKey {
+        BalanceKey::new(
+            CodigoOrigen::parse(code).expect("valid"),
+            Mineral::resolve("ORO").expect("valid"),
+        )
+    }
+
+    #[test]
+    fn transfers_add_up_lines_of_one_code_in_the_minerals_unit() {
+        let mut draft = seed_000();
+        draft.lines.push(LineDraft {
+            mineral: "ORO".into(),
+            quantity: "0,5".into(),
+            unit: "kg".into(),
+            value: "1".into(),
+            codigo_origen: "4DEB01BC".into(),
+        });
+        let compra = draft.validate(today(), &Closings::none()).expect("valid");
+        let transfers = compra.transfers().expect("valid");
+        assert_eq!(transfers.len(), 1);
+        assert_eq!(transfers[0].0, key("4DEB01BC"));
+        assert_eq!(
+            transfers[0].1.quantity(),
+            Quantity::parse("510").expect("valid")
+        );
+
+        // 510 g needed: 500 is not enough, and the error points at the first line of the code.
+        let seller =
+            Balances::from_entries([(key("4DEB01BC"), Quantity::parse("500").expect("valid"))])
+                .expect("valid");
+        let errors = compra.check_seller_balances(&seller).expect_err("refused");
+        assert_eq!(
+            codes(&errors),
+            [(
+                "lines[0].quantity".to_owned(),
+                "exceeds_available".to_owned()
+            )]
+        );
+        let enough =
+            Balances::from_entries([(key("4DEB01BC"), Quantity::parse("510").expect("valid"))])
+                .expect("valid");
+        assert!(compra.check_seller_balances(&enough).is_ok());
+    }
+
+    #[test]
+    fn a_title_holders_line_needs_an_origin_code_and_a_code_the_seller_holds() {
+        let mut draft = seed_000();
+        draft.lines[0].codigo_origen = String::new();
+        draft.lines.push(LineDraft {
+            codigo_origen: "5A1C9E07".into(),
+            ..draft.lines[0].clone()
+        });
+        let compra = draft.validate(today(), &Closings::none()).expect("valid");
+        let seller =
+            Balances::from_entries([(key("4DEB01BC"), Quantity::parse("500").expect("valid"))])
+                .expect("valid");
+        let errors = compra.check_seller_balances(&seller).expect_err("refused");
+        assert_eq!(
+            codes(&errors),
+            [
+                (
+                    "lines[0].codigo_origen".to_owned(),
+                    "codigo_origen_required".to_owned()
+                ),
+                (
+                    "lines[1].quantity".to_owned(),
+                    "balance_not_found".to_owned()
+                ),
+            ]
+        );
     }
 }

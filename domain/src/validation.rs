@@ -96,12 +96,7 @@ impl ValidationErrors {
     }
 
     /// Records a violation.
-    pub(crate) fn push(
-        &mut self,
-        field: impl Into<String>,
-        label: &str,
-        violation: &dyn ErrorCode,
-    ) {
+    pub fn push(&mut self, field: impl Into<String>, label: &str, violation: &dyn ErrorCode) {
         self.errors
             .push(FieldError::from_violation(field, label, violation));
     }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use app::compras::ssr::CompraVigencia;
 use leptos::config::LeptosOptions;
 
 use crate::StartupError;
@@ -19,6 +20,9 @@ pub struct Settings {
     pub public_url: String,
     /// Load the demonstration accounts (`VETA_DEMO_DATA=1`; set by scripts/run's embedded default).
     pub demo_data: bool,
+    /// Minutes a purchase may stay without progress before it expires
+    /// (`VETA_COMPRA_VIGENCIA_MIN`, default three days).
+    pub compra_vigencia: CompraVigencia,
 }
 
 /// Default of `DATABASE_MAX_CONNECTIONS`.
@@ -43,6 +47,19 @@ impl Settings {
                     reason: "debe ser un número entero entre 1 y 1000",
                 })?,
         };
+        let compra_vigencia = match std::env::var("VETA_COMPRA_VIGENCIA_MIN") {
+            Err(_) => CompraVigencia::default(),
+            Ok(raw) => raw
+                .trim()
+                .parse::<i32>()
+                .ok()
+                .filter(|n| (1..=60 * 24 * 90).contains(n))
+                .map(|minutes| CompraVigencia { minutes })
+                .ok_or(StartupError::InvalidSetting {
+                    name: "VETA_COMPRA_VIGENCIA_MIN",
+                    reason: "debe ser un número de minutos entre 1 y 129600 (90 días)",
+                })?,
+        };
         let leptos = leptos_options()?;
         let public_url = match std::env::var("PUBLIC_URL") {
             Ok(url) if url.starts_with("http://") || url.starts_with("https://") => {
@@ -62,6 +79,7 @@ impl Settings {
             leptos,
             public_url,
             demo_data: std::env::var("VETA_DEMO_DATA").is_ok_and(|v| v == "1"),
+            compra_vigencia,
         })
     }
 }

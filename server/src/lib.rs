@@ -14,5 +14,6 @@ pub mod sealer;
 pub mod sms;
 pub mod startup;
 pub mod telemetry;
+pub mod web_service;
 
 pub use startup::{AppState, Application, StartupError};

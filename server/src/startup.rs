@@ -4,9 +4,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::auth::ssr::PublicUrl;
+use app::compras::ssr::CompraVigencia;
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -16,7 +17,7 @@ use tokio::net::TcpListener;
 use crate::config::{DatabaseUrl, Settings};
 use crate::email::{MailSettings, SmtpTransport};
 use crate::sms::SmsSettings;
-use crate::{db, demo, health, outbox, same_origin, sealer, sms};
+use crate::{db, demo, health, outbox, same_origin, sealer, sms, web_service};
 
 /// What every handler and server function can reach.
 #[derive(Clone, FromRef)]
@@ -27,6 +28,8 @@ pub struct AppState {
     pub public_url: String,
     /// Serve `GET /dev/sms` (only with the recording SMS gateway of development and tests).
     pub dev_sms_log: bool,
+    /// How long a purchase may go without progress.
+    pub compra_vigencia: CompraVigencia,
 }
 
 /// Why the server could not start: each message says what to change.
@@ -108,6 +111,7 @@ impl Application {
             pool,
             public_url: settings.public_url,
             dev_sms_log: sms.is_recording(),
+            compra_vigencia: settings.compra_vigencia,
         });
         Ok(Self { listener, router })
     }
@@ -139,7 +143,14 @@ pub fn router(state: AppState) -> Router {
     let pool = state.pool.clone();
     let public_url = PublicUrl(state.public_url.clone());
     let options = state.leptos_options.clone();
-    let mut router = Router::new().route("/healthz", get(health::healthz));
+    let vigencia = state.compra_vigencia;
+    let mut router = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/api/ws/v1/openapi.json", get(web_service::openapi))
+        .route(
+            "/api/ws/v1/transacciones/{transaction_id}/detalle",
+            post(web_service::submit_detail),
+        );
     if state.dev_sms_log {
         router = router.route("/dev/sms", get(sms::dev_sms_log));
     }
@@ -150,6 +161,7 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_context(pool.clone());
                 provide_context(public_url.clone());
+                provide_context(vigencia);
             },
             move || app::shell(options.clone()),
         )

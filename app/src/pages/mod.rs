@@ -6,4 +6,4 @@ mod section;
 
 pub use home::Home;
 pub use not_found::NotFound;
-pub use section::SectionPage;
+pub use section::{PurchaseRoleGate, SectionPage};

@@ -40,6 +40,7 @@ impl TestApp {
             pool: pool.clone(),
             public_url: "http://veta.test".to_owned(),
             dev_sms_log: true,
+            compra_vigencia: app::compras::ssr::CompraVigencia::default(),
         });
         Self {
             router,
@@ -103,6 +104,15 @@ impl TestApp {
             status,
             body: String::from_utf8(bytes.to_vec()).expect("a UTF-8 body"),
         }
+    }
+
+    /// A JSON POST as an ERP sends it (no cookies of ours matter), with an optional bearer token.
+    pub async fn post_json(&self, uri: &str, token: Option<&str>, body: &str) -> TestResponse {
+        let mut request = Request::post(uri).header(CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        self.send(request, Body::from(body.to_owned())).await
     }
 
     pub async fn get(&self, uri: &str) -> TestResponse {

@@ -2,6 +2,7 @@
 
 mod auth;
 mod balances;
+mod compras;
 mod health;
 mod helpers;
 mod ledger;

@@ -44,7 +44,7 @@ async fn a_section_not_built_yet_says_so(pool: PgPool) {
     let app = TestApp::with_demo_data(pool).await;
     app.sign_in(DILUVIO_ADMIN).await;
     for (uri, title) in [
-        ("/compras/comercializador", "Comercializador"),
+        ("/compras/minero-de-subsistencia", "Minero de Subsistencia"),
         ("/saldos-iniciales", "Registro de saldos iniciales"),
     ] {
         let response = app.get(uri).await;
@@ -55,6 +55,10 @@ async fn a_section_not_built_yet_says_so(pool: PgPool) {
         );
         assert!(response.body.contains("aún no está disponible"), "{uri}");
     }
+    // The purchase wizards are built.
+    let response = app.get("/compras/comercializador").await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(response.body.contains("Datos del vendedor"));
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]

@@ -1,0 +1,90 @@
+//! *Transacciones en curso*: the buyer's unfinished purchases with their counterpart and status
+//! (the legend of seed 000), *Retomar* and *Actualizar*; and the bell's count in the header.
+
+use domain::compra_status::CompraStatus;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+
+use super::{EnCursoRow, count_en_curso, list_en_curso};
+use crate::users::AccessMessage;
+
+/// The statuses of the legend, in the seed's order.
+const LEGEND: [CompraStatus; 5] = [
+    CompraStatus::GestionadaPorVendedor,
+    CompraStatus::PendientePorConfirmar,
+    CompraStatus::EnGestionComprador,
+    CompraStatus::PendienteGestionVendedor,
+    CompraStatus::ReversionPendientePorConfirmar,
+];
+
+/// `/transacciones-en-curso`.
+#[component]
+pub fn EnCursoPage() -> impl IntoView {
+    let rows = Resource::new(|| (), |_| list_en_curso());
+    view! {
+        <Title text="Transacciones en curso" />
+        <h1>"Transacciones en curso"</h1>
+        <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
+            {move || Suspend::new(async move {
+                match rows.await {
+                    Ok(rows) => view! { <EnCursoTable rows /> }.into_any(),
+                    Err(error) => view! { <AccessMessage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <ul class="leyenda" aria-label="Leyenda">
+            {LEGEND.iter().map(|status| view! {
+                <li><span class="estado" data-estado=status.code()></span>{status.label()}</li>
+            }).collect_view()}
+        </ul>
+        <p class="acciones">
+            <button type="button" class="boton" on:click=move |_| rows.refetch()>"Actualizar"</button>
+        </p>
+    }
+}
+
+#[component]
+fn EnCursoTable(rows: Vec<EnCursoRow>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p>"No tiene transacciones en curso."</p> }.into_any();
+    }
+    view! {
+        <div class="tabla-contenedor">
+            <table class="tabla">
+                <thead><tr>
+                    <th>"Vendedor"</th><th>"Tipo"</th><th>"Estado"</th><th>"Última actividad"</th><th></th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|row| view! {
+                        <tr>
+                            <td>{row.counterpart}</td>
+                            <td>{row.seller_type.label()}</td>
+                            <td><span class="estado" data-estado=row.status.code()></span>{row.status.label()}</td>
+                            <td>{row.updated}</td>
+                            <td><A href=format!("/compras/retomar/{}", row.compra_id)>"Retomar"</A></td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// The bell's count, read again on every navigation.
+#[component]
+pub fn EnCursoBell() -> impl IntoView {
+    let location = use_location();
+    let count = Resource::new(move || location.pathname.get(), |_| count_en_curso());
+    view! {
+        <Transition>
+            {move || Suspend::new(async move {
+                count.await.ok().flatten().filter(|n| *n > 0).map(|n| view! {
+                    <span class="campana-cantidad" aria-label=format!("{n} en curso")>{n}</span>
+                })
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,261 @@
+//! The purchase (*compra*), end to end: the buyer's wizard (Compras → *Explotador Minero
+//! Autorizado* / *Comercializador*), the three ways the seller's detail arrives (the buyer uploads
+//! the seller's balances TXT; the seller fills the emailed link's editor; the seller's ERP calls
+//! the Web Service, served by the `server` crate), *Transacciones en curso*, and the validation
+//! code that confirms the purchase and moves the balances through the ledger.
+//!
+//! The rules are `domain`'s (`CompraDraft::validate`, `compra_status::transition`,
+//! `Compra::check_seller_balances`): the wizard runs them in the browser as the user types and the
+//! server runs them again at every step.
+
+mod en_curso;
+mod valores;
+mod venta;
+mod wizard;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use en_curso::{EnCursoBell, EnCursoPage};
+pub use venta::SellerEditorPage;
+pub use wizard::{CompraComercializadorPage, CompraExplotadorPage, ResumePage};
+
+use domain::compra::SellerType;
+use domain::compra_status::{Channel, CompraStatus, SellerChannel};
+use domain::{
+    BalancesTxtError, CompraDraft, FieldError, LineDraft, Mineral, Quantity, TaxDraft,
+    TransactionDraft, Unit, ValidationErrors,
+};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// A purchase as the wizard shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompraView {
+    pub compra_id: Uuid,
+    pub status: CompraStatus,
+    pub channel: Option<Channel>,
+    pub draft: CompraDraft,
+    /// The seller found in the registry, once identified.
+    pub seller: Option<SellerContact>,
+    /// Once confirmed.
+    pub ptm_code: Option<String>,
+    /// `DD/MM/AAAA HH:MM`: when it expires without progress.
+    pub expires_at: String,
+}
+
+/// The seller as the registry holds it, with its contact masked: the buyer sees where the link
+/// and the code go, never the address itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SellerContact {
+    pub razon_social: String,
+    pub email: String,
+    pub mobile: String,
+}
+
+/// One purchase in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnCursoRow {
+    pub compra_id: Uuid,
+    /// The seller's name.
+    pub counterpart: String,
+    pub seller_type: SellerType,
+    pub status: CompraStatus,
+    /// `DD/MM/AAAA HH:MM`.
+    pub updated: String,
+}
+
+/// A confirmed purchase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmacion {
+    /// The PTM transaction code (UUID, uppercase).
+    pub ptm_code: String,
+}
+
+/// One of the seller's balances, as its editor lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaldoDisponible {
+    pub codigo_origen: String,
+    pub mineral: Mineral,
+    pub disponible: Quantity,
+    pub unit: Unit,
+    /// `DD/MM/AAAA HH:MM` of its last movement.
+    pub fecha: String,
+}
+
+/// What the seller's editor shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SellerEditor {
+    pub buyer: String,
+    pub seller: String,
+    pub transaction: TransactionDraft,
+    pub rows: Vec<SaldoDisponible>,
+}
+
+/// A TXT file's errors as field errors of the field `txt` (one per bad line).
+pub fn txt_errors(error: &BalancesTxtError) -> ValidationErrors {
+    match error {
+        BalancesTxtError::Lines(lines) => ValidationErrors {
+            errors: lines
+                .iter()
+                .map(|line| FieldError {
+                    field: "txt".to_owned(),
+                    code: line.code.clone(),
+                    message: line.message.clone(),
+                })
+                .collect(),
+        },
+        other => ValidationErrors::one("txt", "Archivo .TXT", other),
+    }
+}
+
+/// The seller the typed data names, as the registry holds it.
+#[server(endpoint = "compras/vendedor")]
+pub async fn find_seller(draft: CompraDraft) -> Result<SellerContact, AppError> {
+    crate::error::with_status(
+        async move {
+            let (pool, _, buyer_id) = ssr::buyer().await?;
+            ssr::lookup_seller(&pool, buyer_id, &draft).await
+        }
+        .await,
+    )
+}
+
+/// A purchase of the signed-in organisation.
+#[server(endpoint = "compras/obtener")]
+pub async fn get_compra(compra_id: Uuid) -> Result<CompraView, AppError> {
+    crate::error::with_status(
+        async move {
+            let (pool, _, buyer_id) = ssr::buyer().await?;
+            ssr::get(&pool, buyer_id, compra_id).await
+        }
+        .await,
+    )
+}
+
+/// "Guardar transacción" (creates the purchase when `compra_id` is none).
+#[server(endpoint = "compras/guardar")]
+pub async fn save_compra(
+    compra_id: Option<Uuid>,
+    draft: CompraDraft,
+) -> Result<CompraView, AppError> {
+    crate::error::with_status(
+        async move {
+            let (pool, user, buyer_id) = ssr::buyer().await?;
+            ssr::save(&pool, &user, buyer_id, compra_id, draft).await
+        }
+        .await,
+    )
+}
+
+/// "Gestionar URL" (`URL`) or "Generar Cód. WS" (`WEB_SERVICE`).
+#[server(endpoint = "compras/enviar-al-vendedor")]
+pub async fn hand_to_seller(
+    compra_id: Option<Uuid>,
+    draft: CompraDraft,
+    via: SellerChannel,
+) -> Result<CompraView, AppError> {
+    crate::error::with_status(
+        async move {
+            let (pool, user, buyer_id) = ssr::buyer().await?;
+            ssr::hand_to_seller(&pool, &user, buyer_id, compra_id, draft, via).await
+        }
+        .await,
+    )
+}
+
+/// "Cargar archivo (.TXT)".
+#[server(endpoint = "compras/cargar-txt")]
+pub async fn upload_txt(
+    compra_id: Option<Uuid>,
+    draft: CompraDraft,
+    txt: String,
+) -> Result<CompraView, AppError> {
+    crate::error::with_status(
+        async move {
+            let (pool, user, buyer_id) = ssr::buyer().await?;
+            ssr::upload_txt(&pool, &user, buyer_id, compra_id, draft, &txt).await
+        }
+        .await,
+    )
+}
+
+/// "Enviar": the purchase goes for confirmation and the seller receives the validation code.
+#[server(endpoint = "compras/enviar")]
+pub async fn submit_compra(
+    compra_id: Option<Uuid>,
+    draft: CompraDraft,
+) -> Result<CompraView, AppError> {
+    crate::error::with_status(
+        async move {
+            let (pool, user, buyer_id) = ssr::buyer().await?;
+            ssr::submit(&pool, &user, buyer_id, compra_id, draft).await
+        }
+        .await,
+    )
+}
+
+/// "Confirmar transacción" with the *código de validación de la transacción*.
+#[server(endpoint = "compras/confirmar")]
+pub async fn confirm_compra(compra_id: Uuid, code: String) -> Result<Confirmacion, AppError> {
+    crate::error::with_status(
+        async move {
+            let (pool, _, buyer_id) = ssr::buyer().await?;
+            ssr::confirm(&pool, buyer_id, compra_id, &code).await
+        }
+        .await,
+    )
+}
+
+/// "Transacciones en curso".
+#[server(endpoint = "compras/en-curso")]
+pub async fn list_en_curso() -> Result<Vec<EnCursoRow>, AppError> {
+    crate::error::with_status(
+        async move {
+            let (pool, _, buyer_id) = ssr::buyer().await?;
+            ssr::en_curso(&pool, buyer_id).await
+        }
+        .await,
+    )
+}
+
+/// The bell's count (none for users who do not register purchases).
+#[server(endpoint = "compras/en-curso/cantidad")]
+pub async fn count_en_curso() -> Result<Option<i64>, AppError> {
+    crate::error::with_status(
+        async move {
+            match ssr::buyer().await {
+                Ok((pool, _, buyer_id)) => Ok(Some(ssr::en_curso_count(&pool, buyer_id).await?)),
+                Err(AppError::Forbidden | AppError::NotSignedIn) => Ok(None),
+                Err(error) => Err(error),
+            }
+        }
+        .await,
+    )
+}
+
+/// The seller's editor, opened from the emailed link (no account needed: the link is the key).
+#[server(endpoint = "venta/editor")]
+pub async fn open_seller_editor(token: String) -> Result<SellerEditor, AppError> {
+    crate::error::with_status(
+        async move { ssr::editor(&crate::auth::ssr::pool()?, &token).await }.await,
+    )
+}
+
+/// "Enviar" in the seller's editor.
+#[server(endpoint = "venta/enviar")]
+pub async fn submit_seller_detail(
+    token: String,
+    lines: Vec<LineDraft>,
+    taxes: Vec<TaxDraft>,
+) -> Result<(), AppError> {
+    crate::error::with_status(
+        async move {
+            ssr::submit_from_link(&crate::auth::ssr::pool()?, &token, lines, taxes).await
+        }
+        .await,
+    )
+}

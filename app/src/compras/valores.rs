@@ -1,0 +1,177 @@
+//! What the buyer's wizard and the seller's editor share: the table *Registro de minerales y
+//! cantidades en la transacción* and *Valores de venta* (taxes added with "+", totals computed
+//! as the user types, in Colombian format).
+
+use domain::{Currency, LineDraft, Money, SaleValues, Tax, TaxDraft, TaxKind};
+use leptos::prelude::*;
+
+use crate::forms::{FormState, messages_for};
+
+/// The lines (MINERAL, CÓDIGO DE ORIGEN, CANTIDAD, UNIDAD, VALOR); the value is typed when
+/// `editable_value`.
+#[component]
+pub fn LinesTable(
+    lines: RwSignal<Vec<LineDraft>>,
+    state: FormState,
+    #[prop(into)] editable_value: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <div class="tabla-contenedor">
+            <table class="tabla" aria-label="Registro de minerales y cantidades en la transacción">
+                <thead><tr>
+                    <th>"MINERAL"</th><th>"CÓDIGO DE ORIGEN"</th><th>"CANTIDAD"</th>
+                    <th>"UNIDAD"</th><th>"VALOR"</th>
+                </tr></thead>
+                <tbody>
+                    {move || lines.get().into_iter().enumerate().map(|(index, line)| {
+                        let errors = move || {
+                            ["mineral", "codigo_origen", "quantity", "unit", "value"]
+                                .iter()
+                                .flat_map(|field| messages_for(state, &format!("lines[{index}].{field}")))
+                                .collect::<Vec<_>>()
+                        };
+                        let value = line.value.clone();
+                        view! {
+                            <tr>
+                                <td>{line.mineral.clone()}</td>
+                                <td>{line.codigo_origen.clone()}</td>
+                                <td>{line.quantity.clone()}</td>
+                                <td>{line.unit.clone()}</td>
+                                <td>
+                                    {move || if editable_value.get() {
+                                        let value = value.clone();
+                                        view! {
+                                            <input type="text" inputmode="decimal"
+                                                aria-label=format!("Valor de la línea {}", index + 1)
+                                                prop:value=value
+                                                on:change=move |ev| {
+                                                    let typed = event_target_value(&ev);
+                                                    lines.update(|lines| lines[index].value = typed);
+                                                } />
+                                        }.into_any()
+                                    } else {
+                                        view! { <span>{value.clone()}</span> }.into_any()
+                                    }}
+                                </td>
+                            </tr>
+                            {move || {
+                                let errors = errors();
+                                (!errors.is_empty()).then(|| view! {
+                                    <tr><td colspan="5">
+                                        <ul class="errores-campo">
+                                            {errors.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                                        </ul>
+                                    </td></tr>
+                                })
+                            }}
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The totals of *Valores de venta*, when every value typed so far can be read.
+fn totals(currency: &str, lines: &[LineDraft], taxes: &[TaxDraft]) -> Option<SaleValues> {
+    let currency = Currency::parse(currency).ok()?;
+    let values: Vec<Money> = lines
+        .iter()
+        .map(|line| Money::parse(&line.value, currency).ok())
+        .collect::<Option<_>>()?;
+    let taxes: Vec<Tax> = taxes
+        .iter()
+        .map(|tax| {
+            let kind = TaxKind::parse(&tax.kind).ok()?;
+            let amount = Money::parse(&tax.value, currency).ok()?;
+            let description = Some(tax.description.as_str()).filter(|d| !d.trim().is_empty());
+            Tax::new(kind, amount, description).ok()
+        })
+        .collect::<Option<_>>()?;
+    SaleValues::compute(currency, values, &taxes).ok()
+}
+
+/// *Valores de venta*: value before taxes, the taxes (added with "+" when `editable`), value
+/// including taxes.
+#[component]
+pub fn SaleValuesPanel(
+    #[prop(into)] currency: Signal<String>,
+    lines: RwSignal<Vec<LineDraft>>,
+    taxes: RwSignal<Vec<TaxDraft>>,
+    state: FormState,
+    #[prop(into)] editable: Signal<bool>,
+) -> impl IntoView {
+    let values = Memo::new(move |_| totals(&currency.get(), &lines.get(), &taxes.get()));
+    let shown = move |pick: fn(&SaleValues) -> Money| {
+        values
+            .get()
+            .map(|values| pick(&values).to_string())
+            .unwrap_or_else(|| "—".to_owned())
+    };
+    let kinds: Vec<(String, String)> = TaxKind::ALL
+        .iter()
+        .map(|kind| (kind.code().to_owned(), kind.label().to_owned()))
+        .collect();
+    view! {
+        <section class="valores" aria-label="Valores de venta">
+            <h3>"Valores de venta"</h3>
+            <p>"Valor venta antes de impuestos: "
+                <strong data-valor="antes">{move || shown(SaleValues::before_taxes)}</strong></p>
+            <h4>"Impuestos aplicados"</h4>
+            <ul class="impuestos">
+                {move || taxes.get().into_iter().enumerate().map(|(index, tax)| {
+                    let kinds = kinds.clone();
+                    let errors = move || {
+                        ["kind", "value", "description"]
+                            .iter()
+                            .flat_map(|field| messages_for(state, &format!("taxes[{index}].{field}")))
+                            .collect::<Vec<_>>()
+                    };
+                    view! {
+                        <li>
+                            <select aria-label=format!("Impuesto {}", index + 1)
+                                disabled=move || !editable.get()
+                                on:change=move |ev| {
+                                    let kind = event_target_value(&ev);
+                                    taxes.update(|taxes| taxes[index].kind = kind);
+                                }>
+                                {kinds.into_iter().map(|(code, label)| {
+                                    let selected = code.eq_ignore_ascii_case(tax.kind.trim());
+                                    view! { <option value=code selected=selected>{label}</option> }
+                                }).collect_view()}
+                            </select>
+                            <input type="text" inputmode="decimal"
+                                aria-label=format!("Valor del impuesto {}", index + 1)
+                                readonly=move || !editable.get()
+                                prop:value=tax.value.clone()
+                                on:input=move |ev| {
+                                    let value = event_target_value(&ev);
+                                    taxes.update(|taxes| taxes[index].value = value);
+                                } />
+                            {move || editable.get().then(|| view! {
+                                <button type="button" class="boton boton-claro"
+                                    on:click=move |_| taxes.update(|taxes| { taxes.remove(index); })>
+                                    "Quitar"
+                                </button>
+                            })}
+                            <ul class="errores-campo">
+                                {move || errors().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                            </ul>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {move || editable.get().then(|| view! {
+                <button type="button" class="boton boton-claro" title="Agregar impuesto"
+                    on:click=move |_| taxes.update(|taxes| taxes.push(TaxDraft {
+                        kind: "IVA".to_owned(),
+                        ..TaxDraft::default()
+                    }))>
+                    "+"
+                </button>
+            })}
+            <p>"Valor venta incluidos impuestos: "
+                <strong data-valor="incluidos">{move || shown(SaleValues::including_taxes)}</strong></p>
+        </section>
+    }
+}

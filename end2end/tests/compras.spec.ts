@@ -1,0 +1,332 @@
+import { createHash } from 'node:crypto';
+import type { Browser, Page } from '@playwright/test';
+import { test, expect, hydrated, signIn, demoEmail, lastSmsTo, type Email, type Mailbox } from './support';
+
+// The purchase of seed 000, end to end, through each of the three channels: a buyer (COMERCIALIZADORA
+// ORO DEL CAUCA) buys 10 g of gold from a title holder (MINERA EL DILUVIO GOLD). Each journey sells
+// from an origin code of its own, issued by the operator's administrator, so that journeys running
+// side by side never share a balance.
+
+// Whole journeys: several sign-ins, two or three browsers, a dozen emails.
+test.describe.configure({ timeout: 120_000 });
+
+const SELLER_CONTACT = 'gerencia.diluvio@demo.veta.com.co';
+const BUYER_CONTACT = 'gerencia.orocauca@demo.veta.com.co';
+const SELLER_MOBILE = '+573001110001';
+
+interface MaildevAttachment {
+  fileName: string;
+  generatedFileName: string;
+}
+
+/** Today in Bogotá, DD/MM/AAAA. */
+function today(): string {
+  const [year, month, day] = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Bogota' })
+    .format(new Date())
+    .split('-');
+  return `${day}/${month}/${year}`;
+}
+
+/** A new origin code of 100 g of gold for MINERA EL DILUVIO, issued by admin.ottm. */
+async function issueCode(browser: Browser, mail: Mailbox): Promise<string> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, mail, 'admin.ottm', demoEmail('admin.ottm'));
+  const holders = (await (await page.request.post('/api/codigos-origen/titulares')).json()) as {
+    organization_id: string;
+    razon_social: string;
+  }[];
+  const diluvio = holders.find((h) => h.razon_social === 'MINERA EL DILUVIO GOLD S.A.S');
+  expect(diluvio).toBeDefined();
+  const response = await page.request.post('/api/codigos-origen/emitir', {
+    form: {
+      'draft[holder]': diluvio!.organization_id,
+      'draft[mineral]': 'ORO',
+      'draft[unit]': 'g',
+      'draft[quantity]': '100',
+      'draft[issued_on]': today(),
+    },
+  });
+  expect(response.status()).toBe(200);
+  const code = (await response.json()) as string;
+  await context.close();
+  return code;
+}
+
+/** The buyer opens the wizard and fills the seller's and the transaction's data. */
+async function startPurchase(page: Page, mail: Mailbox): Promise<void> {
+  await signIn(page, mail, 'orocauca.operador', demoEmail('orocauca.operador'));
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Compras' }).click();
+  await page.getByRole('link', { name: 'Explotador Minero Autorizado' }).click();
+  await expect(page.getByRole('heading', { name: 'Datos del vendedor' })).toBeVisible();
+  await page.getByLabel('Código de expediente minero').fill('T14292011-003');
+  await page.getByLabel('Tipo de documento').selectOption('NIT');
+  await page.getByLabel('Número de documento').fill('9013049617');
+  await page.getByRole('button', { name: 'Buscar vendedor' }).click();
+  await expect(page.getByLabel('Razón social')).toHaveValue('MINERA EL DILUVIO GOLD S.A.S');
+  await expect(page.getByText(/Vendedor registrado: MINERA EL DILUVIO GOLD S\.A\.S · correo ge•••@/)).toBeVisible();
+  await page.getByLabel('Fecha de factura').fill(today());
+  await page.getByLabel('Fecha de transacción').fill(today());
+  // The support's SHA-256 is computed in the browser from the chosen file.
+  const support = Buffer.from('Certificado de origen del vendedor, factura FE-1001');
+  await page.getByLabel('Soporte de verificación del vendedor').setInputFiles({
+    name: 'soporte.pdf',
+    mimeType: 'application/pdf',
+    buffer: support,
+  });
+  await expect(page.getByLabel('Código SHA-256')).toHaveValue(createHash('sha256').update(support).digest('hex'));
+  await page.getByLabel('Departamento').selectOption('05');
+  await page.getByLabel('Municipio').selectOption('05001');
+}
+
+/** "Gestionar URL" or "Generar Cód. WS", through the confirmation dialog. */
+async function handToSeller(page: Page, button: 'Gestionar URL' | 'Generar Cód. WS'): Promise<void> {
+  await page.getByRole('button', { name: button }).click();
+  const dialog = page.getByRole('alertdialog');
+  await expect(dialog).toContainText('¿Está seguro de que desea enviar una URL o un código WS al vendedor?');
+  await dialog.getByRole('button', { name: 'Confirmar' }).click();
+  await expect(page.locator('.estado-compra [data-estado]')).toHaveText('Pendiente por gestión del vendedor');
+  await expect(page.getByText('La transacción está del lado de su vendedor.')).toBeVisible();
+}
+
+/** From "Transacciones en curso", "Retomar" the purchase the seller handled. */
+async function resume(page: Page): Promise<void> {
+  await page.getByRole('link', { name: 'Transacciones en curso' }).first().click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Transacciones en curso' })).toBeVisible();
+  const row = page.getByRole('row').filter({ hasText: 'Gestionada por el vendedor, pendiente gestión comprador' }).first();
+  await expect(row).toContainText('MINERA EL DILUVIO GOLD S.A.S');
+  await row.getByRole('link', { name: 'Retomar' }).click();
+  await expect(page.locator('.estado-compra [data-estado]')).toHaveText('Gestionada por el vendedor, pendiente gestión comprador');
+}
+
+/** "Enviar", then the validation code the seller received by email and SMS; ends registered. */
+async function sendAndConfirm(page: Page, mail: Mailbox): Promise<string> {
+  const seen = await mail.seen();
+  await page.getByRole('button', { name: 'Enviar', exact: true }).click();
+  await expect(page.locator('.estado-compra [data-estado]')).toHaveText('Pendiente por confirmar');
+  const email = await mail.next(SELLER_CONTACT, seen);
+  const code = /de la transacción: (\d{6})/.exec(email.text)![1];
+  expect(await lastSmsTo(page, SELLER_MOBILE)).toContain(code);
+
+  const wrong = code === '000000' ? '111111' : '000000';
+  await page.getByLabel('Código de validación de la transacción').fill(wrong);
+  await page.getByRole('button', { name: 'Confirmar transacción' }).click();
+  await expect(page.getByRole('alert').first()).toContainText('Código de validación incorrecto. Le quedan 4 intento(s).');
+
+  const balances = await mail.seen();
+  await page.getByLabel('Código de validación de la transacción').fill(code);
+  await page.getByRole('button', { name: 'Confirmar transacción' }).click();
+  const success = page.locator('[data-ptm]');
+  await expect(success).toContainText('ha sido registrada de manera exitosa');
+  const ptm = (await success.getAttribute('data-ptm'))!;
+  expect(ptm).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/);
+  await expect(success).toHaveText(`La transacción ${ptm} ha sido registrada de manera exitosa.`);
+
+  // Both parties receive their balances, with the TXT attached.
+  for (const to of [BUYER_CONTACT, SELLER_CONTACT]) {
+    const message = await nextWith(mail, to, balances, ptm);
+    expect(message.text).toContain(`La transacción ${ptm} ha sido registrada de manera exitosa`);
+    expect((message as unknown as { attachments: MaildevAttachment[] }).attachments[0].fileName).toMatch(/^saldos_/);
+  }
+  return ptm;
+}
+
+/** The first email to `to`, not in `seen`, whose text contains `needle`. */
+async function nextWith(mail: Mailbox, to: string, seen: Set<string>, needle: string): Promise<Email> {
+  let found: Email | undefined;
+  await expect
+    .poll(async () => {
+      found = (await mail.all()).find(
+        (e) => !seen.has(e.id) && e.to.some((r) => r.address === to) && e.text.includes(needle),
+      );
+      return found !== undefined;
+    }, { timeout: 15_000 })
+    .toBe(true);
+  return found!;
+}
+
+/** The balances page shows `quantity` under `code`. */
+async function expectBalance(page: Page, code: string, quantity: string): Promise<void> {
+  await page.goto('/saldos');
+  await expect(page.getByRole('row').filter({ hasText: code })).toContainText(quantity);
+}
+
+test('compra por URL: el vendedor gestiona la venta desde el enlace y el comprador la confirma', async ({ page, browser, mail }) => {
+  const code = await issueCode(browser, mail);
+  await startPurchase(page, mail);
+  const seen = await mail.seen();
+  await handToSeller(page, 'Gestionar URL');
+
+  // The seller, in a browser of its own and without an account, opens the emailed link.
+  const email = await mail.next(SELLER_CONTACT, seen);
+  const link = /https?:\/\/\S+\/venta\/[0-9a-f]{64}/.exec(email.text)![0];
+  const sellerContext = await browser.newContext();
+  const seller = await sellerContext.newPage();
+  await seller.goto(new URL(link).pathname);
+  await hydrated(seller);
+  await expect(seller.getByRole('heading', { level: 1 })).toHaveText('Editor de códigos de origen y saldos para la venta');
+  const row = seller.getByRole('row').filter({ hasText: code });
+  await expect(row).toContainText('ORO');
+  await expect(row).toContainText('100');
+  // Another row removed with "Eliminar"; more than available is refused at the row.
+  await seller.getByRole('button', { name: 'Eliminar 5A1C9E07' }).click();
+  await expect(seller.getByRole('row').filter({ hasText: '5A1C9E07' })).toHaveCount(0);
+  await seller.getByLabel(`Venta ${code}`).fill('150');
+  await seller.getByRole('button', { name: 'Subir datos' }).click();
+  await expect(seller.getByText(/supera el disponible/)).toBeVisible();
+  await seller.getByLabel(`Venta ${code}`).fill('10');
+  await seller.getByRole('button', { name: 'Subir datos' }).click();
+  const lines = seller.getByRole('table', { name: 'Registro de minerales y cantidades en la transacción' });
+  await expect(lines.getByRole('row').filter({ hasText: code })).toContainText('ORO');
+  await seller.getByLabel('Valor de la línea 1').fill('1.000.000');
+  await seller.getByLabel('Valor de la línea 1').blur();
+  await seller.getByRole('button', { name: '+' }).click();
+  await seller.getByLabel('Valor del impuesto 1').fill('190.000');
+  await expect(seller.locator('[data-valor="antes"]')).toHaveText('COP $ 1.000.000,00');
+  await expect(seller.locator('[data-valor="incluidos"]')).toHaveText('COP $ 1.190.000,00');
+  await seller.getByRole('button', { name: 'Enviar' }).click();
+  await seller.getByRole('alertdialog').getByRole('button', { name: 'Confirmar' }).click();
+  await expect(seller.getByRole('status')).toContainText('Sus datos fueron enviados a COMERCIALIZADORA ORO DEL CAUCA S.A.S');
+  // The link served once.
+  await seller.reload();
+  await expect(seller.getByRole('alert')).toContainText('ya se enviaron');
+
+  await resume(page);
+  await expect(page.getByRole('table', { name: 'Registro de minerales y cantidades en la transacción' })).toContainText(code);
+  await expect(page.locator('[data-valor="incluidos"]')).toHaveText('COP $ 1.190.000,00');
+  await sendAndConfirm(page, mail);
+  await expectBalance(page, code, '10,0000');
+
+  await signIn(seller, mail, 'diluvio.admin', demoEmail('diluvio.admin'));
+  await expectBalance(seller, code, '90,0000');
+  await sellerContext.close();
+});
+
+test('compra por Web Service: el ERP del vendedor envía el detalle con el token del correo', async ({ page, browser, mail, request }) => {
+  const code = await issueCode(browser, mail);
+  await startPurchase(page, mail);
+  const seen = await mail.seen();
+  await handToSeller(page, 'Generar Cód. WS');
+
+  const email = await mail.next(SELLER_CONTACT, seen);
+  const endpoint = /Endpoint: (\S+)/.exec(email.text)![1];
+  const transactionId = /Transaction_id: (\S+)/.exec(email.text)![1];
+  const token = /Token temporal: ([0-9a-f]{64})/.exec(email.text)![1];
+  expect(endpoint).toContain(`/api/ws/v1/transacciones/${transactionId}/detalle`);
+  const path = new URL(endpoint).pathname;
+  const body = {
+    document_type: 'NIT',
+    document_number: 9013049617,
+    mining_file_code: 'T14292011-003',
+    operator_transaction_id: 'ERP-FE-1001',
+    ltax: [{ tax_type: 'iva', value: 190000 }],
+    ltransaction_detail: [{ mineral: 'oro', origin_code: code, quantity: 10, unit: 'g', value: 1000000 }],
+  };
+
+  const wrongToken = await request.post(path, { headers: { Authorization: `Bearer ${'0'.repeat(64)}` }, data: body });
+  expect(wrongToken.status()).toBe(401);
+  expect((await wrongToken.json()).code).toBe('token_invalid');
+  const malformed = await request.post(path, {
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    data: Buffer.from('{"ltransaction_detail": ['),
+  });
+  expect(malformed.status()).toBe(400);
+  expect((await malformed.json()).code).toBe('json_malformed');
+
+  const accepted = await request.post(path, { headers: { Authorization: `Bearer ${token}` }, data: body });
+  expect(accepted.status()).toBe(200);
+  expect((await accepted.json()).replayed).toBe(false);
+  const repeated = await request.post(path, { headers: { Authorization: `Bearer ${token}` }, data: body });
+  expect((await repeated.json()).replayed).toBe(true);
+
+  await resume(page);
+  await sendAndConfirm(page, mail);
+  await expectBalance(page, code, '10,0000');
+});
+
+test('compra con el TXT del vendedor: el comprador carga el archivo de saldos con la cantidad', async ({ page, browser, mail }) => {
+  const code = await issueCode(browser, mail);
+
+  // The seller's balances email carries the TXT; the seller fills in CANTIDAD_VENTA and VALOR.
+  const sellerContext = await browser.newContext();
+  const seller = await sellerContext.newPage();
+  await signIn(seller, mail, 'diluvio.admin', demoEmail('diluvio.admin'));
+  await seller.goto('/reenviar-saldos');
+  await hydrated(seller);
+  const seen = await mail.seen();
+  await seller.getByRole('button', { name: 'Reenviar saldos actualizados' }).click();
+  const email = await nextWith(mail, SELLER_CONTACT, seen, code);
+  const attachment = (email as unknown as { attachments: MaildevAttachment[] }).attachments[0];
+  const base = process.env.MAILDEV_URL ?? 'http://127.0.0.1:1080';
+  const txt = await (await fetch(`${base}/email/${email.id}/attachment/${attachment.generatedFileName}`)).text();
+  const filled = txt.replace(new RegExp(`^(${code}\\tORO\\t100\\tg\\t[0-9/]+)\\t\\t$`, 'm'), '$1\t10\t1.000.000');
+  expect(filled).not.toBe(txt);
+
+  await startPurchase(page, mail);
+  const picker = page.getByLabel('Cargar archivo (.TXT)');
+  // A bad line is pointed at, and nothing is loaded.
+  await picker.setInputFiles({ name: 'saldos.txt', mimeType: 'text/plain', buffer: Buffer.from(filled.replace('\t10\t', '\tdiez\t')) });
+  await expect(page.getByText(/Línea \d+, CANTIDAD_VENTA/)).toBeVisible();
+  await picker.setInputFiles({ name: 'saldos.txt', mimeType: 'text/plain', buffer: Buffer.from(filled) });
+  const lines = page.getByRole('table', { name: 'Registro de minerales y cantidades en la transacción' });
+  await expect(lines.getByRole('row').filter({ hasText: code })).toContainText('ORO');
+  await expect(page.locator('.estado-compra [data-estado]')).toHaveText('En gestión por comprador');
+  await page.getByRole('button', { name: '+' }).click();
+  await page.getByLabel('Valor del impuesto 1').fill('190.000');
+  await expect(page.locator('[data-valor="incluidos"]')).toHaveText('COP $ 1.190.000,00');
+
+  await sendAndConfirm(page, mail);
+  await expectBalance(page, code, '10,0000');
+  await expectBalance(seller, code, '90,0000');
+  await sellerContext.close();
+});
+
+test('un NIT con dígito de verificación errado se señala en el campo y no se envía nada', async ({ page, mail }) => {
+  await startPurchase(page, mail);
+  await page.getByLabel('Número de documento').fill('901304961-8');
+  const seen = await mail.seen();
+  await page.getByRole('button', { name: 'Gestionar URL' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Confirmar' }).click();
+  await expect(page.locator('#campo-seller-document_number-error')).toContainText('dígito de verificación');
+  await expect(page.locator('.estado-compra [data-estado]')).toHaveCount(0);
+  expect((await mail.all()).filter((e) => !seen.has(e.id) && e.to.some((r) => r.address === SELLER_CONTACT))).toHaveLength(0);
+});
+
+test('tras las compras, el auditor de la ANM verifica el libro: cadena y saldos íntegros', async ({ page, browser, mail }) => {
+  // One more purchase through the Web Service, so that this test proves something even alone.
+  const code = await issueCode(browser, mail);
+  await startPurchase(page, mail);
+  const seen = await mail.seen();
+  await handToSeller(page, 'Generar Cód. WS');
+  const email = await mail.next(SELLER_CONTACT, seen);
+  const path = new URL(/Endpoint: (\S+)/.exec(email.text)![1]).pathname;
+  const token = /Token temporal: ([0-9a-f]{64})/.exec(email.text)![1];
+  const detail = await page.request.post(path, {
+    headers: { Authorization: `Bearer ${token}` },
+    data: {
+      document_type: 'NIT',
+      document_number: '901304961-7',
+      mining_file_code: 'T14292011-003',
+      ltransaction_detail: [{ mineral: 'ORO', origin_code: code, quantity: '2,5', unit: 'g', value: '250.000' }],
+    },
+  });
+  expect(detail.status()).toBe(200);
+  await resume(page);
+  await sendAndConfirm(page, mail);
+
+  const context = await browser.newContext();
+  const auditor = await context.newPage();
+  await signIn(auditor, mail, 'auditor.anm', demoEmail('auditor.anm'));
+  await auditor.goto('/verificacion');
+  await hydrated(auditor);
+  // The sealer chains movements older than a second, every 150 ms.
+  await expect
+    .poll(async () => {
+      await auditor.getByRole('button', { name: 'Verificar ahora' }).click();
+      return auditor.getByText('El libro está íntegro').isVisible();
+    }, { timeout: 20_000 })
+    .toBe(true);
+  await expect(auditor.getByText(/Cadena: \d+ de \d+ movimientos sellados, sin alteraciones\./)).toBeVisible();
+  await context.close();
+});

@@ -1,0 +1,370 @@
+//! The Web Service a seller's ERP posts a purchase's detail to (alternative 3 of seed 000):
+//! `POST /api/ws/v1/transacciones/{transaction_id}/detalle` with `Authorization: Bearer <token>`,
+//! both from the email "Generar Cód. WS" sent to the seller. Described for integrators in
+//! `GET /api/ws/v1/openapi.json` (`web_service/openapi.json`).
+//!
+//! This module only speaks HTTP and JSON: it reads the body field by field (a number or a text
+//! where a value goes, so that a wrong type is a field error and not a parser's message), then
+//! hands the detail to `app::compras::ssr::submit_from_ws`, where the purchase's rules live. Every
+//! refusal is a JSON body `{code, message, errors[]}` with a 4xx status; a repeated identical post
+//! is answered like the first.
+
+use std::str::FromStr;
+
+use app::auth::ssr::PublicUrl;
+use app::compras::ssr::{SellerAccessError, WsOutcome, WsRefusal, submit_from_ws};
+use app::error::AppError;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::{FieldError, LineDraft, TaxDraft, ValidationErrors};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::AppState;
+
+/// The OpenAPI 3.1 description, served as is.
+pub const OPENAPI: &str = include_str!("web_service/openapi.json");
+
+/// `GET /api/ws/v1/openapi.json`.
+pub async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+/// A refusal, as the ERP reads it.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    pub code: &'static str,
+    pub message: String,
+    pub errors: Vec<FieldError>,
+}
+
+/// The answer to an accepted detail.
+#[derive(Debug, Serialize)]
+pub struct Accepted {
+    pub transaction_id: Uuid,
+    pub status: &'static str,
+    /// True when this exact detail had already been received (nothing changed now).
+    pub replayed: bool,
+    pub message: &'static str,
+}
+
+fn refuse(status: StatusCode, code: &'static str, message: impl Into<String>) -> Response {
+    let body = ErrorBody {
+        code,
+        message: message.into(),
+        errors: Vec::new(),
+    };
+    let mut response = (status, Json(body)).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            "Bearer".parse().expect("a valid header"),
+        );
+    }
+    response
+}
+
+fn invalid(errors: ValidationErrors) -> Response {
+    let body = ErrorBody {
+        code: "validation_failed",
+        message: format!(
+            "El detalle tiene {} error(es); cada uno indica el campo y qué corregir.",
+            errors.errors.len()
+        ),
+        errors: errors.errors,
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+}
+
+/// `POST /api/ws/v1/transacciones/{transaction_id}/detalle`.
+pub async fn submit_detail(
+    State(state): State<AppState>,
+    Path(transaction_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(token) = bearer(&headers) else {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "token_missing",
+            "Falta el encabezado «Authorization: Bearer <token temporal>» con el token del correo de Veta.",
+        );
+    };
+    let Ok(compra_id) = Uuid::parse_str(transaction_id.trim()) else {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "transaction_not_found",
+            format!("«{transaction_id}» no es un transaction_id de Veta: copie el del correo."),
+        );
+    };
+    let detail = match read_detail(&body) {
+        Ok(detail) => detail,
+        Err(response) => return *response,
+    };
+    let body_hash = Sha256::digest(&body).to_vec();
+    let outcome = submit_from_ws(
+        &state.pool,
+        state.compra_vigencia,
+        &PublicUrl(state.public_url.clone()),
+        compra_id,
+        &token,
+        body_hash,
+        detail.identity,
+        detail.lines,
+        detail.taxes,
+    )
+    .await;
+    match outcome {
+        Ok(outcome) => {
+            let replayed = outcome == WsOutcome::AlreadyAccepted;
+            Json(Accepted {
+                transaction_id: compra_id,
+                status: "GESTIONADA_POR_VENDEDOR",
+                replayed,
+                message: "Recibimos el detalle de la venta. El comprador lo enviará a confirmación y usted recibirá el código de validación.",
+            })
+            .into_response()
+        }
+        Err(WsRefusal::Access(error)) => {
+            let status = match error {
+                SellerAccessError::Unknown => StatusCode::UNAUTHORIZED,
+                SellerAccessError::OtherTransaction => StatusCode::FORBIDDEN,
+                SellerAccessError::Used | SellerAccessError::NotPending => StatusCode::CONFLICT,
+                SellerAccessError::Expired => StatusCode::GONE,
+            };
+            refuse(status, error.code(), error.to_string())
+        }
+        Err(WsRefusal::Rejected(AppError::Invalid(errors))) => invalid(json_paths(errors)),
+        Err(WsRefusal::Rejected(AppError::Refused(message))) => {
+            refuse(StatusCode::CONFLICT, "refused", message)
+        }
+        Err(WsRefusal::Rejected(error)) => refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            error.to_string(),
+        ),
+    }
+}
+
+/// The token of `Authorization: Bearer <token>`.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+/// The detail read from the JSON body.
+struct Detail {
+    identity: app::compras::ssr::SellerIdentity,
+    lines: Vec<LineDraft>,
+    taxes: Vec<TaxDraft>,
+}
+
+/// Reads the body: not JSON, or not an object, is refused whole; a field of the wrong type is a
+/// field error (all of them at once).
+fn read_detail(body: &[u8]) -> Result<Detail, Box<Response>> {
+    let value: Value = serde_json::from_slice(body).map_err(|error| {
+        Box::new(refuse(
+            StatusCode::BAD_REQUEST,
+            "json_malformed",
+            format!(
+                "El cuerpo no es JSON válido (línea {}, columna {}). Envíe un objeto como el del ejemplo de /api/ws/v1/openapi.json.",
+                error.line(),
+                error.column()
+            ),
+        ))
+    })?;
+    let Value::Object(object) = value else {
+        return Err(Box::new(refuse(
+            StatusCode::BAD_REQUEST,
+            "json_not_object",
+            "El cuerpo debe ser un objeto JSON con document_type, document_number, ltax y ltransaction_detail.",
+        )));
+    };
+    let mut errors = Vec::new();
+    let mut reader = Reader {
+        errors: &mut errors,
+    };
+    let identity = app::compras::ssr::SellerIdentity {
+        document_type: reader.text(&object, "document_type", "document_type"),
+        document_number: reader.text(&object, "document_number", "document_number"),
+        mining_file_code: reader.text(&object, "mining_file_code", "mining_file_code"),
+    };
+    let lines = reader
+        .list(&object, "ltransaction_detail")
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let path = |field: &str| format!("ltransaction_detail[{index}].{field}");
+            LineDraft {
+                mineral: reader.text(&item, "mineral", &path("mineral")),
+                codigo_origen: reader.text(&item, "origin_code", &path("origin_code")),
+                quantity: reader.number(&item, "quantity", &path("quantity")),
+                unit: reader.text(&item, "unit", &path("unit")),
+                value: reader.number(&item, "value", &path("value")),
+            }
+        })
+        .collect();
+    let taxes = reader
+        .list(&object, "ltax")
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let path = |field: &str| format!("ltax[{index}].{field}");
+            TaxDraft {
+                kind: reader.text(&item, "tax_type", &path("tax_type")),
+                value: reader.number(&item, "value", &path("value")),
+                currency: String::new(),
+                description: reader.text(&item, "description", &path("description")),
+            }
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(Detail {
+            identity,
+            lines,
+            taxes,
+        })
+    } else {
+        Err(Box::new(invalid(ValidationErrors { errors })))
+    }
+}
+
+struct Reader<'a> {
+    errors: &'a mut Vec<FieldError>,
+}
+
+impl Reader<'_> {
+    fn wrong_type(&mut self, path: &str, expected: &str) {
+        self.errors.push(FieldError {
+            field: path.to_owned(),
+            code: "json_type".to_owned(),
+            message: format!("{path}: debe ser {expected}."),
+        });
+    }
+
+    /// A text (numbers are taken as written); absent or null is empty.
+    fn text(&mut self, object: &Map<String, Value>, key: &str, path: &str) -> String {
+        match object.get(key) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(text)) => text.clone(),
+            Some(Value::Number(number)) => number.to_string(),
+            Some(_) => {
+                self.wrong_type(path, "un texto");
+                String::new()
+            }
+        }
+    }
+
+    /// A quantity or an amount: a JSON number (decimal point) is written the Colombian way for
+    /// `domain` (`1234.5` → `1.234,5`); a text is taken as written (Colombian format).
+    fn number(&mut self, object: &Map<String, Value>, key: &str, path: &str) -> String {
+        match object.get(key) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(text)) => text.clone(),
+            Some(Value::Number(number)) => {
+                match Decimal::from_str(&number.to_string())
+                    .or_else(|_| Decimal::from_scientific(&number.to_string()))
+                {
+                    Ok(value) => domain::number::format_es_co(value, None),
+                    Err(_) => {
+                        self.wrong_type(path, "un número de hasta 28 dígitos");
+                        String::new()
+                    }
+                }
+            }
+            Some(_) => {
+                self.wrong_type(path, "un número");
+                String::new()
+            }
+        }
+    }
+
+    /// A list of objects; absent or null is empty.
+    fn list(&mut self, object: &Map<String, Value>, key: &str) -> Vec<Map<String, Value>> {
+        match object.get(key) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(index, item)| match item {
+                    Value::Object(item) => Some(item.clone()),
+                    _ => {
+                        self.wrong_type(&format!("{key}[{index}]"), "un objeto");
+                        None
+                    }
+                })
+                .collect(),
+            Some(_) => {
+                self.wrong_type(key, "una lista");
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// `domain`'s field paths, renamed to the JSON's (`lines[0].codigo_origen` →
+/// `ltransaction_detail[0].origin_code`).
+fn json_paths(mut errors: ValidationErrors) -> ValidationErrors {
+    for error in &mut errors.errors {
+        let field = error
+            .field
+            .replacen("lines", "ltransaction_detail", 1)
+            .replacen("taxes", "ltax", 1)
+            .replace(".codigo_origen", ".origin_code")
+            .replace(".kind", ".tax_type")
+            .replace("seller.codigo_expediente", "mining_file_code")
+            .replace("seller.document_type", "document_type")
+            .replace("seller.document_number", "document_number");
+        error.field = field;
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_become_colombian_text_and_wrong_types_are_field_errors() {
+        let body = br#"{"document_type":"NIT","document_number":9013049617,
+            "ltax":[{"tax_type":"iva","value":180000}],
+            "ltransaction_detail":[{"mineral":"oro","origin_code":"4DEB01BC","quantity":10.5,"unit":"g","value":1000000}]}"#;
+        let detail = read_detail(body).unwrap_or_else(|_| panic!("a valid body"));
+        assert_eq!(detail.identity.document_number, "9013049617");
+        assert_eq!(detail.lines[0].quantity, "10,5");
+        assert_eq!(detail.lines[0].value, "1.000.000");
+        assert_eq!(detail.taxes[0].value, "180.000");
+
+        let wrong = br#"{"ltransaction_detail":[{"quantity":[1]}], "ltax": 3}"#;
+        assert!(read_detail(wrong).is_err());
+    }
+
+    #[test]
+    fn paths_are_the_jsons() {
+        let errors = ValidationErrors {
+            errors: vec![FieldError {
+                field: "lines[2].codigo_origen".into(),
+                code: "x".into(),
+                message: "m".into(),
+            }],
+        };
+        assert_eq!(
+            json_paths(errors).errors[0].field,
+            "ltransaction_detail[2].origin_code"
+        );
+    }
+
+    #[test]
+    fn the_openapi_description_is_json() {
+        let value: Value = serde_json::from_str(OPENAPI).expect("valid JSON");
+        assert_eq!(value["openapi"], "3.1.0");
+    }
+}
