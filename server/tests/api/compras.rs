@@ -596,3 +596,61 @@ async fn another_organisations_purchase_does_not_exist_and_consulta_may_not_buy(
     let response = call(&consulta, "compras/guardar", &header()).await;
     assert_eq!(response.status, StatusCode::FORBIDDEN);
 }
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn five_wrong_codes_exhaust_the_code_and_a_new_one_is_sent_on_request(pool: PgPool) {
+    let app = buyer(pool.clone()).await;
+    let txt = "CODIGO_ORIGEN\tMINERAL\tDISPONIBLE\tUNIDAD\tFECHA\tCANTIDAD_VENTA\tVALOR\r\n\
+               4DEB01BC\tORO\t500\tg\t04/03/2025\t10\t\r\n";
+    let uploaded = call(&app, "compras/cargar-txt", &with(header(), &[("txt", txt)])).await;
+    let compra_id = uploaded.json()["compra_id"].as_str().unwrap().to_owned();
+    // The file left VALOR empty: the buyer types it, and it is kept.
+    let valued = with(
+        header(),
+        &[
+            ("compra_id", &compra_id),
+            ("draft[lines][0][value]", "1.000.000"),
+        ],
+    );
+    let saved = call(&app, "compras/guardar", &valued).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(saved.json()["draft"]["lines"][0]["value"], "1.000.000");
+    assert_eq!(saved.json()["draft"]["lines"][0]["quantity"], "10");
+
+    let sent = call(&app, "compras/enviar", &valued).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let code = after(&app, SELLER_EMAIL, "de la transacción: ").await;
+    // A usable code is not sent again within the minute.
+    let too_soon = call(&app, "compras/enviar", &valued).await;
+    assert_eq!(
+        too_soon.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        too_soon.body
+    );
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let attempt = |typed: &str| with(Vec::new(), &[("compra_id", &compra_id), ("code", typed)]);
+    for _ in 0..5 {
+        let refused = call(&app, "compras/confirmar", &attempt(wrong)).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    }
+    let exhausted = call(&app, "compras/confirmar", &attempt(&code)).await;
+    assert_eq!(
+        exhausted.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        exhausted.body
+    );
+    assert_eq!(movements(&pool).await, 2, "nothing was posted");
+
+    // An exhausted code is replaced at once.
+    let resent = call(&app, "compras/enviar", &valued).await;
+    assert_eq!(resent.status, StatusCode::OK, "{}", resent.body);
+    let new_code = after(&app, SELLER_EMAIL, "de la transacción: ").await;
+    let confirmed = call(&app, "compras/confirmar", &attempt(&new_code)).await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    assert_eq!(
+        balance(&pool, "900123456-8", "4DEB01BC").await,
+        Decimal::from(10)
+    );
+}
