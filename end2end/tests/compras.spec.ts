@@ -179,10 +179,11 @@ test('compra por URL: el vendedor gestiona la venta desde el enlace y el comprad
   await seller.getByRole('button', { name: 'Subir datos' }).click();
   const lines = seller.getByRole('table', { name: 'Registro de minerales y cantidades en la transacción' });
   await expect(lines.getByRole('row').filter({ hasText: code })).toContainText('ORO');
-  await seller.getByLabel('Valor de la línea 1').fill('1.000.000');
-  await seller.getByLabel('Valor de la línea 1').blur();
+  // Typed key by key, as a person does: the totals follow every keystroke.
+  await seller.getByLabel('Valor de la línea 1').pressSequentially('1.000.000');
+  await expect(seller.locator('[data-valor="antes"]')).toHaveText('COP $ 1.000.000,00');
   await seller.getByRole('button', { name: '+' }).click();
-  await seller.getByLabel('Valor del impuesto 1').fill('190.000');
+  await seller.getByLabel('Valor del impuesto 1').pressSequentially('190.000');
   await expect(seller.locator('[data-valor="antes"]')).toHaveText('COP $ 1.000.000,00');
   await expect(seller.locator('[data-valor="incluidos"]')).toHaveText('COP $ 1.190.000,00');
   await seller.getByRole('button', { name: 'Enviar' }).click();

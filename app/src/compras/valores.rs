@@ -7,12 +7,25 @@ use leptos::prelude::*;
 
 use crate::forms::{FormState, messages_for};
 
+/// Keystrokes in the values typed in the tables. A keystroke changes the lines or taxes without
+/// notifying them (re-rendering the rows would take the focus from the input being typed in) and
+/// bumps this count instead, which the totals follow: they change as the user types.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Typing(RwSignal<u64>);
+
+impl Typing {
+    fn record(self) {
+        self.0.update(|count| *count += 1);
+    }
+}
+
 /// The lines (MINERAL, CÓDIGO DE ORIGEN, CANTIDAD, UNIDAD, VALOR); the value is typed when
 /// `editable_value`.
 #[component]
 pub fn LinesTable(
     lines: RwSignal<Vec<LineDraft>>,
     state: FormState,
+    typing: Typing,
     #[prop(into)] editable_value: Signal<bool>,
 ) -> impl IntoView {
     view! {
@@ -44,9 +57,10 @@ pub fn LinesTable(
                                             <input type="text" inputmode="decimal"
                                                 aria-label=format!("Valor de la línea {}", index + 1)
                                                 prop:value=value
-                                                on:change=move |ev| {
+                                                on:input=move |ev| {
                                                     let typed = event_target_value(&ev);
-                                                    lines.update(|lines| lines[index].value = typed);
+                                                    lines.update_untracked(|lines| lines[index].value = typed);
+                                                    typing.record();
                                                 } />
                                         }.into_any()
                                     } else {
@@ -99,9 +113,13 @@ pub fn SaleValuesPanel(
     lines: RwSignal<Vec<LineDraft>>,
     taxes: RwSignal<Vec<TaxDraft>>,
     state: FormState,
+    typing: Typing,
     #[prop(into)] editable: Signal<bool>,
 ) -> impl IntoView {
-    let values = Memo::new(move |_| totals(&currency.get(), &lines.get(), &taxes.get()));
+    let values = Memo::new(move |_| {
+        typing.0.track();
+        totals(&currency.get(), &lines.get(), &taxes.get())
+    });
     let shown = move |pick: fn(&SaleValues) -> Money| {
         values
             .get()
@@ -146,7 +164,8 @@ pub fn SaleValuesPanel(
                                 prop:value=tax.value.clone()
                                 on:input=move |ev| {
                                     let value = event_target_value(&ev);
-                                    taxes.update(|taxes| taxes[index].value = value);
+                                    taxes.update_untracked(|taxes| taxes[index].value = value);
+                                    typing.record();
                                 } />
                             {move || editable.get().then(|| view! {
                                 <button type="button" class="boton boton-claro"

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::valores::{LinesTable, SaleValuesPanel};
+use super::valores::{LinesTable, SaleValuesPanel, Typing};
 use super::{SaldoDisponible, SellerEditor, open_seller_editor, submit_seller_detail};
 use crate::forms::{FormMessage, FormState, messages_for};
 
@@ -38,6 +38,7 @@ fn Editor(editor: SellerEditor, token: String) -> impl IntoView {
     let ventas = RwSignal::new(vec![String::new(); editor.rows.len()]);
     let lines = RwSignal::new(Vec::<LineDraft>::new());
     let taxes = RwSignal::new(Vec::<TaxDraft>::new());
+    let typing = Typing::default();
     let uploaded = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let busy = RwSignal::new(false);
@@ -189,8 +190,8 @@ fn Editor(editor: SellerEditor, token: String) -> impl IntoView {
         </p>
         <Show when=move || uploaded.get()>
             <h2>"Registro de minerales y cantidades en la transacción"</h2>
-            <LinesTable lines state editable_value=Signal::stored(true) />
-            <SaleValuesPanel currency=Signal::derive(move || currency.get_value()) lines taxes state editable=Signal::stored(true) />
+            <LinesTable lines state typing editable_value=Signal::stored(true) />
+            <SaleValuesPanel currency=Signal::derive(move || currency.get_value()) lines taxes state typing editable=Signal::stored(true) />
             <p class="acciones">
                 <button type="button" class="boton" disabled=move || busy.get()
                     on:click=move |_| confirming.set(true)>"Enviar"</button>

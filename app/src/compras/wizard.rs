@@ -15,7 +15,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
-use super::valores::{LinesTable, SaleValuesPanel};
+use super::valores::{LinesTable, SaleValuesPanel, Typing};
 use super::{
     CompraView, confirm_compra, find_seller, get_compra, hand_to_seller, save_compra,
     submit_compra, txt_errors, upload_txt,
@@ -138,6 +138,7 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
     let transaction = RwSignal::new(start.transaction.clone());
     let lines = RwSignal::new(start.lines.clone());
     let taxes = RwSignal::new(start.taxes.clone());
+    let typing = Typing::default();
     let busy = RwSignal::new(false);
     let notice = RwSignal::new(None::<String>);
     let seller_found = RwSignal::new(compra.get_untracked().and_then(|c| c.seller));
@@ -418,8 +419,8 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
                     <button type="button" class="boton boton-claro" on:click=move |_| confirm_dialog.set(None)>"Cerrar"</button>
                 </div>
             })}
-            <LinesTable lines state editable_value=buyer_edits_values />
-            <SaleValuesPanel currency lines taxes state editable=buyer_edits_values />
+            <LinesTable lines state typing editable_value=buyer_edits_values />
+            <SaleValuesPanel currency lines taxes state typing editable=buyer_edits_values />
 
     }
     .into_any();
