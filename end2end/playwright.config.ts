@@ -8,7 +8,9 @@ export default defineConfig({
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
   retries: 0,
-  workers: 2,
+  // One at a time: the journeys sign in the same demonstration users and read the same mailboxes
+  // (a second worker's sign-in code or balances email would be taken for this test's).
+  workers: 1,
   timeout: 30_000,
   expect: { timeout: 10_000 },
   reporter: 'list',
