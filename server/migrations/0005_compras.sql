@@ -51,7 +51,7 @@ CREATE INDEX compras_en_curso ON compras (buyer_id, updated_at DESC)
     WHERE status IN ('EN_GESTION_COMPRADOR', 'PENDIENTE_GESTION_VENDEDOR',
                      'GESTIONADA_POR_VENDEDOR', 'PENDIENTE_POR_CONFIRMAR',
                      'REVERSION_PENDIENTE_POR_CONFIRMAR');
--- The expiry sweep.
-CREATE INDEX compras_expires_at ON compras (expires_at)
+-- The expiry sweep of a buyer's list (each step expires only its own purchase, by its key).
+CREATE INDEX compras_buyer_expires_at ON compras (buyer_id, expires_at)
     WHERE status IN ('EN_GESTION_COMPRADOR', 'PENDIENTE_GESTION_VENDEDOR',
                      'GESTIONADA_POR_VENDEDOR', 'PENDIENTE_POR_CONFIRMAR');

@@ -135,7 +135,7 @@ fn next(state: &CompraState, event: CompraEvent) -> Result<CompraState, AppError
 }
 
 /// Marks the buyer's purchases whose time ran out as expired (nothing to release: balances move
-/// only on confirmation).
+/// only on confirmation). Run where they are listed; each step expires its own purchase.
 async fn expire_due(conn: &mut PgConnection, buyer_id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query(AssertSqlSafe(format!(
         "UPDATE compras SET status = 'VENCIDA', updated_at = now()
@@ -147,13 +147,21 @@ async fn expire_due(conn: &mut PgConnection, buyer_id: Uuid) -> Result<(), sqlx:
     Ok(())
 }
 
-/// Locks the buyer's purchase (another organisation's does not exist for it).
+/// Locks the buyer's purchase (another organisation's does not exist for it), marking it expired
+/// first if its time ran out.
 async fn lock(
     conn: &mut PgConnection,
     compra_id: Uuid,
     buyer_id: Uuid,
 ) -> Result<Stored, AppError> {
-    expire_due(conn, buyer_id).await?;
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE compras SET status = 'VENCIDA', updated_at = now()
+         WHERE compra_id = $1 AND buyer_id = $2 AND expires_at <= now() AND status IN {EXPIRABLE}"
+    )))
+    .bind(compra_id)
+    .bind(buyer_id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {STORED_COLUMNS} FROM compras WHERE compra_id = $1 AND buyer_id = $2 FOR UPDATE"
     )))
@@ -682,8 +690,8 @@ pub async fn upload_txt(
 }
 
 /// The seller's balances, as a `Balances` to check a sale against.
-async fn seller_balances(pool: &PgPool, seller_id: Uuid) -> Result<Balances, AppError> {
-    let entries = balances_of(pool, seller_id).await?;
+async fn seller_balances(conn: &mut PgConnection, seller_id: Uuid) -> Result<Balances, AppError> {
+    let entries = balances_of(conn, seller_id).await?;
     Balances::from_entries(entries.into_iter().map(|e| {
         (
             BalanceKey {
@@ -698,8 +706,10 @@ async fn seller_balances(pool: &PgPool, seller_id: Uuid) -> Result<Balances, App
 }
 
 /// Every rule of a complete purchase: the form's, then the seller's balances.
+/// Reads the balances on the step's own connection: a second connection taken from the pool while
+/// the step holds one would starve the pool when as many steps run at once as it has connections.
 async fn validate_complete(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     draft: &CompraDraft,
     seller_id: Uuid,
 ) -> Result<domain::Compra, AppError> {
@@ -707,7 +717,7 @@ async fn validate_complete(
         .validate(today(), &Closings::none())
         .map_err(AppError::Invalid)?;
     compra
-        .check_seller_balances(&seller_balances(pool, seller_id).await?)
+        .check_seller_balances(&seller_balances(conn, seller_id).await?)
         .map_err(AppError::Invalid)?;
     Ok(compra)
 }
@@ -733,7 +743,7 @@ pub async fn submit(
     {
         return Err(internal("the seller changed after it was identified"));
     }
-    validate_complete(pool, &draft, seller.organization_id).await?;
+    validate_complete(&mut tx, &draft, seller.organization_id).await?;
     if stored.code_sends >= CODE_SENDS_MAX {
         return Err(AppError::Throttled(format!(
             "Ya se enviaron {CODE_SENDS_MAX} códigos de validación para esta transacción. \
@@ -1028,7 +1038,9 @@ pub enum SellerAccessError {
     Unknown,
     #[error("El token no corresponde a esta transacción: use el transaction_id del mismo correo.")]
     OtherTransaction,
-    #[error("Los datos de esta venta ya se enviaron: el enlace ya no se puede usar.")]
+    #[error(
+        "Los datos de esta venta ya se enviaron: el enlace o el token de esta transacción ya no se pueden usar."
+    )]
     Used,
     #[error("La transacción venció: pídale al comprador que la registre de nuevo.")]
     Expired,
@@ -1124,7 +1136,6 @@ pub async fn editor(pool: &PgPool, secret: &str) -> Result<SellerEditor, AppErro
 /// The seller's detail accepted: it becomes the purchase's lines and taxes, the purchase returns
 /// to the buyer (*Gestionada por el vendedor*), who is told by email.
 async fn accept_detail(
-    pool: &PgPool,
     conn: &mut PgConnection,
     settings: (CompraVigencia, &PublicUrl),
     stored: &Stored,
@@ -1139,7 +1150,7 @@ async fn accept_detail(
     draft.lines = lines;
     draft.taxes = taxes;
     let seller_id = stored.seller_id.ok_or_else(|| internal("no seller"))?;
-    validate_complete(pool, &draft, seller_id).await?;
+    validate_complete(&mut *conn, &draft, seller_id).await?;
     sqlx::query(
         "UPDATE compras SET status = $2, draft = $3, seller_submitted_at = now(),
                 seller_submission_hash = $4, updated_at = now(),
@@ -1200,7 +1211,6 @@ pub async fn submit_from_link(
         .await?
         .map_err(|error| AppError::Refused(error.to_string()))?;
     accept_detail(
-        pool,
         &mut tx,
         (vigencia(), &public_url()?),
         &stored,
@@ -1350,7 +1360,6 @@ pub async fn submit_from_ws(
         .check(&stored.draft.0.seller)
         .map_err(|errors| WsRefusal::Rejected(AppError::Invalid(errors)))?;
     accept_detail(
-        pool,
         &mut tx,
         (vigencia, public_url),
         &stored,

@@ -478,8 +478,8 @@ struct BalanceRecord {
 }
 
 /// An organisation's positive balances, in key order (code, mineral, unit).
-pub async fn balances_of(
-    pool: &PgPool,
+pub async fn balances_of<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
     organization_id: Uuid,
 ) -> Result<Vec<BalanceEntry>, LedgerError> {
     let records: Vec<BalanceRecord> = sqlx::query_as(
@@ -487,7 +487,7 @@ pub async fn balances_of(
          WHERE organization_id = $1 AND quantity > 0",
     )
     .bind(organization_id)
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     let mut entries = records
         .into_iter()
@@ -504,20 +504,16 @@ pub async fn balances_of(
     Ok(entries)
 }
 
-/// When each of an organisation's positive balances last moved (the time of its newest movement).
+/// When each of an organisation's positive balances last moved: the balance's `updated_at`, which
+/// the posting sets in the statement that inserts the movements (reading the newest movement
+/// instead would walk the ledger for a balance that has not moved for long).
 pub async fn last_movements_of(
     pool: &PgPool,
     organization_id: Uuid,
 ) -> Result<BTreeMap<BalanceKey, OffsetDateTime>, LedgerError> {
     let records: Vec<(String, String, String, OffsetDateTime)> = sqlx::query_as(
-        "SELECT b.codigo_origen, b.mineral, b.unit, m.created_at FROM balances b
-         CROSS JOIN LATERAL (
-             SELECT created_at FROM movements m
-             WHERE (m.organization_id, m.codigo_origen, m.mineral, m.unit)
-                 = (b.organization_id, b.codigo_origen, b.mineral, b.unit)
-             ORDER BY m.sequence DESC LIMIT 1
-         ) m
-         WHERE b.organization_id = $1 AND b.quantity > 0",
+        "SELECT codigo_origen, mineral, unit, updated_at FROM balances
+         WHERE organization_id = $1 AND quantity > 0",
     )
     .bind(organization_id)
     .fetch_all(pool)

@@ -45,19 +45,30 @@ struct SessionRow {
     kind: Option<String>,
 }
 
-/// The signed-in user of this request, if its session is alive; marks the session as used.
+/// The signed-in user of this request, if its session is alive; marks the session as used (to
+/// the minute).
 pub async fn current(pool: &PgPool) -> Result<Option<SignedInUser>, AppError> {
     let headers = request::headers().await?;
     let Some(secret) = cookies::read(&headers, cookies::SESSION) else {
         return Ok(None);
     };
+    // The idle time is refreshed at most once a minute: a busy user (or an integration) would
+    // otherwise write, and queue on, its session row on every request.
     let row: Option<SessionRow> = sqlx::query_as(
-        "UPDATE sessions s SET last_seen_at = now()
-         FROM users u LEFT JOIN organizations o ON o.organization_id = u.organization_id
-         WHERE s.session_hash = $1 AND s.user_id = u.user_id AND u.active
-           AND s.revoked_at IS NULL AND s.expires_at > now()
-           AND s.last_seen_at > now() - make_interval(mins => $2)
-         RETURNING u.user_id, u.full_name, u.role, o.organization_id, o.razon_social, o.kind",
+        "WITH live AS (
+             SELECT s.session_hash, s.last_seen_at, u.user_id, u.full_name, u.role,
+                    o.organization_id, o.razon_social, o.kind
+             FROM sessions s JOIN users u ON u.user_id = s.user_id
+             LEFT JOIN organizations o ON o.organization_id = u.organization_id
+             WHERE s.session_hash = $1 AND u.active
+               AND s.revoked_at IS NULL AND s.expires_at > now()
+               AND s.last_seen_at > now() - make_interval(mins => $2)
+         ), touched AS (
+             UPDATE sessions SET last_seen_at = now()
+             WHERE session_hash = (SELECT session_hash FROM live
+                                   WHERE last_seen_at < now() - interval '1 minute')
+         )
+         SELECT user_id, full_name, role, organization_id, razon_social, kind FROM live",
     )
     .bind(secrets::hash(&secret))
     .bind(IDLE_TIMEOUT_MIN)
