@@ -107,6 +107,39 @@ pub fn messages_for(state: FormState, path: &str) -> Vec<String> {
     })
 }
 
+/// The messages under a field (the `aria-describedby` target of its control).
+fn error_list(
+    id: String,
+    errors: impl Fn() -> Vec<String> + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <ul class="errores-campo" id=id>
+            {move || errors().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
+        </ul>
+    }
+}
+
+/// "Seleccione…" and the `(value, label)` options, the `current` one selected.
+fn select_options(
+    options: Signal<Vec<(String, String)>>,
+    current: impl Fn() -> String + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <option value="">"Seleccione…"</option>
+        {move || {
+            let current = current();
+            options
+                .get()
+                .into_iter()
+                .map(|(value, text)| {
+                    let selected = value == current;
+                    view! { <option value=value selected=selected>{text}</option> }
+                })
+                .collect_view()
+        }}
+    }
+}
+
 /// The label of a field; a required field is marked with a star drawn by the stylesheet, so the
 /// label's text stays exactly the field's name (for screen readers and tests alike).
 fn field_label(id: &str, text: &'static str, required: bool) -> AnyView {
@@ -144,9 +177,7 @@ pub fn Field(
                 aria-describedby=error_id.clone()
             />
             {hint.map(|hint| view! { <p class="ayuda">{hint}</p> })}
-            <ul class="errores-campo" id=error_id>
-                {move || errors().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
-            </ul>
+            {error_list(error_id, errors)}
         </div>
     }
     .into_any()
@@ -179,21 +210,9 @@ pub fn SelectField(
                 on:change=move |ev| selected.set(event_target_value(&ev))
                 prop:value=move || selected.get()
             >
-                <option value="">"Seleccione…"</option>
-                {move || {
-                    options
-                        .get()
-                        .into_iter()
-                        .map(|(value, text)| {
-                            let is_selected = selected.get_untracked() == value;
-                            view! { <option value=value selected=is_selected>{text}</option> }
-                        })
-                        .collect_view()
-                }}
+                {select_options(options, move || selected.get_untracked())}
             </select>
-            <ul class="errores-campo" id=error_id>
-                {move || errors().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
-            </ul>
+            {error_list(error_id, errors)}
         </div>
     }
     .into_any()
@@ -229,9 +248,7 @@ pub fn BoundField(
                 aria-describedby=error_id.clone()
             />
             {hint.map(|hint| view! { <p class="ayuda">{hint}</p> })}
-            <ul class="errores-campo" id=error_id>
-                {move || errors().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
-            </ul>
+            {error_list(error_id, errors)}
         </div>
     }
     .into_any()
@@ -264,22 +281,9 @@ pub fn BoundSelect(
                 on:change=move |ev| set.run(event_target_value(&ev))
                 prop:value=move || value.get()
             >
-                <option value="">"Seleccione…"</option>
-                {move || {
-                    let current = value.get_untracked();
-                    options
-                        .get()
-                        .into_iter()
-                        .map(|(option, text)| {
-                            let selected = option == current;
-                            view! { <option value=option selected=selected>{text}</option> }
-                        })
-                        .collect_view()
-                }}
+                {select_options(options, move || value.get_untracked())}
             </select>
-            <ul class="errores-campo" id=error_id>
-                {move || errors().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
-            </ul>
+            {error_list(error_id, errors)}
         </div>
     }
     .into_any()
