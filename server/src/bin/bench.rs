@@ -353,6 +353,9 @@ impl Outbox {
             .bind(recipient)
             .bind(subject_prefix)
             .bind(needle)
+            // Planned for each call's bound: a cached generic plan does not know that the range
+            // is a few rows and scans the whole table.
+            .persistent(false)
             .fetch_optional(&self.pool)
             .await
             .map_err(|error| format!("lectura del outbox: {error}"))?;
