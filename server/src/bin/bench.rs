@@ -19,7 +19,7 @@
 //!
 //! Environment: `BENCH_URL` (`http://127.0.0.1:3000`), `DATABASE_URL` (required),
 //! `BENCH_SECONDS` (20), `BENCH_WARMUP_SECONDS` (3), `BENCH_PREPARE_SECONDS` (`BENCH_SECONDS`),
-//! `BENCH_CONCURRENCY` (8), `BENCH_CODES` (origin codes the purchases spread over, 1),
+//! `BENCH_CONCURRENCY` (16), `BENCH_CODES` (origin codes the purchases spread over, 1),
 //! `BENCH_SESSIONS` (buyer sessions the workers spread over, 1), `BENCH_SERVER_PID` (to read the
 //! server's memory), `BENCH_RESULT_FILE` (key figures as `NAME=value` lines, for scripts/bench).
 //!
@@ -135,7 +135,7 @@ impl Config {
             seconds,
             warmup_seconds: env_or("BENCH_WARMUP_SECONDS", 3.0)?,
             prepare_seconds: env_or("BENCH_PREPARE_SECONDS", seconds)?,
-            concurrency: env_or("BENCH_CONCURRENCY", 8)?,
+            concurrency: env_or("BENCH_CONCURRENCY", 16)?,
             codes: env_or("BENCH_CODES", 1)?,
             sessions: env_or("BENCH_SESSIONS", 1)?,
             server_pid: std::env::var("BENCH_SERVER_PID")
