@@ -12,7 +12,7 @@ use domain::compra_status::{
     Channel, CodeCheck, CompraEvent, CompraState, CompraStatus, SellerChannel, transition,
 };
 use domain::{
-    BalanceKey, Balances, Closings, CompraDraft, Fecha, LineDraft, PtmTransactionCode, TaxDraft,
+    Balances, Closings, CompraDraft, Fecha, LineDraft, PtmTransactionCode, TaxDraft,
     ValidationErrors, VerificationCode,
 };
 use sqlx::types::Json;
@@ -162,6 +162,15 @@ async fn lock(
     .bind(buyer_id)
     .execute(&mut *conn)
     .await?;
+    read(conn, compra_id, buyer_id).await
+}
+
+/// The buyer's purchase as stored, locked for the rest of the transaction.
+async fn read(
+    conn: &mut PgConnection,
+    compra_id: Uuid,
+    buyer_id: Uuid,
+) -> Result<Stored, AppError> {
     sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {STORED_COLUMNS} FROM compras WHERE compra_id = $1 AND buyer_id = $2 FOR UPDATE"
     )))
@@ -214,6 +223,32 @@ async fn open(
         Some(compra_id) => lock(conn, compra_id, buyer_id).await,
         None => create(conn, user, buyer_id, typed).await,
     }
+}
+
+/// The start of every buyer's step: its transaction, the purchase locked (or created), the state
+/// `event` leads to (or the domain's refusal), and what was typed merged over what may no longer
+/// change.
+async fn begin_step(
+    pool: &PgPool,
+    user: &SignedInUser,
+    buyer_id: Uuid,
+    compra_id: Option<Uuid>,
+    typed: CompraDraft,
+    event: CompraEvent,
+) -> Result<
+    (
+        sqlx::Transaction<'static, sqlx::Postgres>,
+        Stored,
+        CompraState,
+        CompraDraft,
+    ),
+    AppError,
+> {
+    let mut tx = pool.begin().await?;
+    let stored = open(&mut tx, user, buyer_id, compra_id, &typed).await?;
+    let state = next(&stored.state()?, event)?;
+    let draft = merge(&stored, typed);
+    Ok((tx, stored, state, draft))
 }
 
 /// What the buyer typed, over what it may no longer change: the seller type (fixed by the menu),
@@ -479,15 +514,16 @@ async fn finish(
     compra_id: Uuid,
     buyer_id: Uuid,
 ) -> Result<CompraView, AppError> {
-    let stored = lock(&mut tx, compra_id, buyer_id).await?;
+    let stored = read(&mut tx, compra_id, buyer_id).await?;
     let view = view(&mut tx, &stored).await?;
     tx.commit().await?;
     Ok(view)
 }
 
-/// A buyer's purchase.
+/// A buyer's purchase (expired first if its time ran out).
 pub async fn get(pool: &PgPool, buyer_id: Uuid, compra_id: Uuid) -> Result<CompraView, AppError> {
-    let tx = pool.begin().await?;
+    let mut tx = pool.begin().await?;
+    lock(&mut tx, compra_id, buyer_id).await?;
     finish(tx, compra_id, buyer_id).await
 }
 
@@ -499,10 +535,15 @@ pub async fn save(
     compra_id: Option<Uuid>,
     typed: CompraDraft,
 ) -> Result<CompraView, AppError> {
-    let mut tx = pool.begin().await?;
-    let stored = open(&mut tx, user, buyer_id, compra_id, &typed).await?;
-    let state = next(&stored.state()?, CompraEvent::BuyerSavedDraft)?;
-    let draft = merge(&stored, typed);
+    let (mut tx, stored, state, draft) = begin_step(
+        pool,
+        user,
+        buyer_id,
+        compra_id,
+        typed,
+        CompraEvent::BuyerSavedDraft,
+    )
+    .await?;
     store(&mut tx, stored.compra_id, state, &draft).await?;
     finish(tx, stored.compra_id, buyer_id).await
 }
@@ -528,14 +569,12 @@ pub async fn hand_to_seller(
     typed: CompraDraft,
     via: SellerChannel,
 ) -> Result<CompraView, AppError> {
-    let mut tx = pool.begin().await?;
-    let stored = open(&mut tx, user, buyer_id, compra_id, &typed).await?;
     let event = match via {
         SellerChannel::Url => CompraEvent::BuyerSentUrl,
         SellerChannel::WebService => CompraEvent::BuyerGeneratedWsCode,
     };
-    let state = next(&stored.state()?, event)?;
-    let mut draft = merge(&stored, typed);
+    let (mut tx, stored, state, mut draft) =
+        begin_step(pool, user, buyer_id, compra_id, typed, event).await?;
     let seller = find_seller(&mut tx, buyer_id, &draft).await?;
     draft.seller.razon_social = seller.razon_social.clone();
     draft
@@ -673,10 +712,15 @@ pub async fn upload_txt(
     })?;
     let file = domain::balances_txt::parse_balances_txt(txt.as_bytes(), currency)
         .map_err(|error| AppError::Invalid(super::txt_errors(&error)))?;
-    let mut tx = pool.begin().await?;
-    let stored = open(&mut tx, user, buyer_id, compra_id, &typed).await?;
-    let state = next(&stored.state()?, CompraEvent::BuyerUploadedTxt)?;
-    let mut draft = merge(&stored, typed);
+    let (mut tx, stored, state, mut draft) = begin_step(
+        pool,
+        user,
+        buyer_id,
+        compra_id,
+        typed,
+        CompraEvent::BuyerUploadedTxt,
+    )
+    .await?;
     draft.lines = file.to_line_drafts();
     if draft.lines.is_empty() {
         return Err(AppError::Invalid(ValidationErrors::one(
@@ -691,18 +735,7 @@ pub async fn upload_txt(
 
 /// The seller's balances, as a `Balances` to check a sale against.
 async fn seller_balances(conn: &mut PgConnection, seller_id: Uuid) -> Result<Balances, AppError> {
-    let entries = balances_of(conn, seller_id).await?;
-    Balances::from_entries(entries.into_iter().map(|e| {
-        (
-            BalanceKey {
-                codigo_origen: e.codigo_origen,
-                mineral: e.mineral,
-                unit: e.unit,
-            },
-            e.quantity,
-        )
-    }))
-    .map_err(internal)
+    Balances::try_from(balances_of(conn, seller_id).await?).map_err(internal)
 }
 
 /// Every rule of a complete purchase: the form's, then the seller's balances.
@@ -731,10 +764,9 @@ pub async fn submit(
     compra_id: Option<Uuid>,
     typed: CompraDraft,
 ) -> Result<CompraView, AppError> {
-    let mut tx = pool.begin().await?;
-    let stored = open(&mut tx, user, buyer_id, compra_id, &typed).await?;
-    let state = next(&stored.state()?, CompraEvent::BuyerSubmittedForConfirmation)?;
-    let mut draft = merge(&stored, typed);
+    let event = CompraEvent::BuyerSubmittedForConfirmation;
+    let (mut tx, stored, state, mut draft) =
+        begin_step(pool, user, buyer_id, compra_id, typed, event).await?;
     let seller = find_seller(&mut tx, buyer_id, &draft).await?;
     draft.seller.razon_social = seller.razon_social.clone();
     if stored
