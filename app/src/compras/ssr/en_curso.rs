@@ -1,0 +1,64 @@
+//! "Transacciones en curso" and the bell's count.
+
+use domain::compra::SellerType;
+use domain::compra_status::CompraStatus;
+use sqlx::{AssertSqlSafe, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{EN_CURSO, EN_CURSO_MAX, expire_due, internal};
+use crate::compras::EnCursoRow;
+use crate::error::AppError;
+use crate::saldos::ssr::fecha_hora;
+
+/// "Transacciones en curso": the buyer's unfinished purchases, newest first.
+pub async fn en_curso(pool: &PgPool, buyer_id: Uuid) -> Result<Vec<EnCursoRow>, AppError> {
+    let mut conn = pool.acquire().await?;
+    expire_due(&mut conn, buyer_id).await?;
+    let rows: Vec<EnCursoRecord> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT c.compra_id, c.status, c.seller_type, c.updated_at,
+                coalesce(o.razon_social, nullif(trim(c.draft->'seller'->>'razon_social'), ''))
+                    AS counterpart
+         FROM compras c LEFT JOIN organizations o ON o.organization_id = c.seller_id
+         WHERE c.buyer_id = $1 AND c.status IN {EN_CURSO}
+         ORDER BY c.updated_at DESC LIMIT $2"
+    )))
+    .bind(buyer_id)
+    .bind(EN_CURSO_MAX)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(EnCursoRow {
+                compra_id: row.compra_id,
+                counterpart: row
+                    .counterpart
+                    .unwrap_or_else(|| "(vendedor sin indicar)".to_owned()),
+                seller_type: SellerType::parse(&row.seller_type).map_err(internal)?,
+                status: CompraStatus::from_code(&row.status).map_err(internal)?,
+                updated: fecha_hora(row.updated_at),
+            })
+        })
+        .collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct EnCursoRecord {
+    compra_id: Uuid,
+    status: String,
+    seller_type: String,
+    updated_at: OffsetDateTime,
+    counterpart: Option<String>,
+}
+
+/// How many purchases are in progress (the bell).
+pub async fn en_curso_count(pool: &PgPool, buyer_id: Uuid) -> Result<i64, AppError> {
+    let mut conn = pool.acquire().await?;
+    expire_due(&mut conn, buyer_id).await?;
+    Ok(sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT count(*) FROM compras WHERE buyer_id = $1 AND status IN {EN_CURSO}"
+    )))
+    .bind(buyer_id)
+    .fetch_one(&mut *conn)
+    .await?)
+}

@@ -1,0 +1,379 @@
+//! Server side of a purchase: every step runs in one transaction that locks the purchase's row,
+//! asks `domain::compra_status::transition` whether the step is allowed, validates with
+//! `domain::CompraDraft`, and writes the row, its messages (outbox) and, on confirmation, the
+//! ledger posting together.
+//!
+//! The seller is always the organisation the registry holds under the document (and title) the
+//! buyer typed: its link, token and validation code go to the registry's email and mobile, never to
+//! anything the buyer typed.
+
+//!
+//! The steps are split by who acts: `steps` (the buyer hands the purchase over, uploads the TXT,
+//! sends it for confirmation), `confirmation` (the validation code and the posting), `seller`
+//! (finding the seller in the registry), `seller_access` (the seller's link and Web Service token)
+//! and `en_curso` (the lists). This module holds what every step shares: the stored row, its lock
+//! and the state machine's verdict.
+
+mod confirmation;
+mod en_curso;
+mod seller;
+mod seller_access;
+mod steps;
+
+pub use confirmation::confirm;
+pub use en_curso::{en_curso, en_curso_count};
+pub use seller::{RegistrySeller, SellerLookupError, find_seller, lookup_seller};
+pub use seller_access::{
+    IdentityError, SellerAccessError, SellerIdentity, WsOutcome, WsRefusal, editor,
+    submit_from_link, submit_from_ws,
+};
+pub use steps::{hand_to_seller, submit, upload_txt, ws_endpoint};
+
+use domain::compra::SellerType;
+use domain::compra_status::{Channel, CompraEvent, CompraState, CompraStatus, transition};
+use domain::{CompraDraft, Fecha, PtmTransactionCode, ValidationErrors};
+use sqlx::types::Json;
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::CompraView;
+use crate::auth::SignedInUser;
+use crate::auth::ssr::{pool, sessions};
+use crate::error::AppError;
+use crate::notify::BOGOTA;
+use crate::saldos::ssr::fecha_hora;
+use seller::seller_by_id;
+
+/// Minutes a validation code is valid.
+pub const CODE_VALIDITY_MIN: i32 = 15;
+/// Wrong codes allowed per code sent (then a new code must be sent).
+pub const CODE_ATTEMPTS_MAX: i32 = 5;
+/// Seconds between two validation codes for the same purchase.
+pub const CODE_RESEND_WAIT_S: i64 = 60;
+/// Most validation codes sent for one purchase.
+pub const CODE_SENDS_MAX: i32 = 5;
+/// Most purchases "Transacciones en curso" lists.
+pub const EN_CURSO_MAX: i64 = 200;
+
+/// How long a purchase may stay without progress before it expires (`VETA_COMPRA_VIGENCIA_MIN`,
+/// provided by the server). Expiry releases nothing: balances move only on confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompraVigencia {
+    pub minutes: i32,
+}
+
+impl Default for CompraVigencia {
+    /// Three days: time for a seller to answer and a buyer to confirm.
+    fn default() -> Self {
+        Self {
+            minutes: 3 * 24 * 60,
+        }
+    }
+}
+
+fn vigencia() -> CompraVigencia {
+    leptos::prelude::use_context::<CompraVigencia>().unwrap_or_default()
+}
+
+/// Today in Colombia.
+pub fn today() -> Fecha {
+    Fecha::from_date(OffsetDateTime::now_utc().to_offset(BOGOTA).date())
+}
+
+/// The statuses "Transacciones en curso" lists.
+const EN_CURSO: &str = "('EN_GESTION_COMPRADOR', 'PENDIENTE_GESTION_VENDEDOR', \
+     'GESTIONADA_POR_VENDEDOR', 'PENDIENTE_POR_CONFIRMAR', 'REVERSION_PENDIENTE_POR_CONFIRMAR')";
+
+/// The statuses a purchase can expire in (those "en curso" before confirmation).
+const EXPIRABLE: &str = "('EN_GESTION_COMPRADOR', 'PENDIENTE_GESTION_VENDEDOR', \
+     'GESTIONADA_POR_VENDEDOR', 'PENDIENTE_POR_CONFIRMAR')";
+
+/// The signed-in user who registers purchases for its organisation (Administrador, Operador).
+pub async fn buyer() -> Result<(PgPool, SignedInUser, Uuid), AppError> {
+    let pool = pool()?;
+    let user = sessions::require(&pool).await?;
+    match &user.organization {
+        Some(organization) if user.role.can_register_transactions() => {
+            let organization_id = organization.organization_id;
+            Ok((pool, user, organization_id))
+        }
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// A purchase as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Stored {
+    pub compra_id: Uuid,
+    pub buyer_id: Uuid,
+    pub seller_id: Option<Uuid>,
+    pub status: String,
+    pub channel: Option<String>,
+    pub draft: Json<CompraDraft>,
+    pub expires_at: OffsetDateTime,
+    pub seller_submission_hash: Option<Vec<u8>>,
+    pub seller_submitted: bool,
+    pub code_hash: Option<Vec<u8>>,
+    pub code_expired: bool,
+    pub code_failed_attempts: i32,
+    pub code_sends: i32,
+    pub code_seconds_since_sent: Option<i64>,
+    pub ptm_code: Option<Uuid>,
+}
+
+const STORED_COLUMNS: &str = "compra_id, buyer_id, seller_id, status, channel, draft, expires_at, \
+     seller_submission_hash, seller_submitted_at IS NOT NULL AS seller_submitted, code_hash, \
+     coalesce(code_expires_at <= now(), false) AS code_expired, code_failed_attempts, code_sends, \
+     extract(epoch FROM now() - code_sent_at)::bigint AS code_seconds_since_sent, ptm_code";
+
+impl Stored {
+    /// The state machine's view of the row.
+    pub fn state(&self) -> Result<CompraState, AppError> {
+        let status = CompraStatus::from_code(&self.status).map_err(internal)?;
+        let channel = self
+            .channel
+            .as_deref()
+            .map(Channel::from_code)
+            .transpose()
+            .map_err(internal)?;
+        CompraState::restore(status, channel).map_err(internal)
+    }
+}
+
+fn internal(error: impl std::fmt::Display) -> AppError {
+    tracing::error!(%error, "compra almacenada inconsistente");
+    AppError::Internal
+}
+
+/// The next state, or the domain's reason (in Spanish) why the step is not allowed now.
+fn next(state: &CompraState, event: CompraEvent) -> Result<CompraState, AppError> {
+    transition(state, event).map_err(|error| AppError::Refused(error.to_string()))
+}
+
+/// Marks the buyer's purchases whose time ran out as expired (nothing to release: balances move
+/// only on confirmation). Run where they are listed; each step expires its own purchase.
+async fn expire_due(conn: &mut PgConnection, buyer_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE compras SET status = 'VENCIDA', updated_at = now()
+         WHERE buyer_id = $1 AND expires_at <= now() AND status IN {EXPIRABLE}"
+    )))
+    .bind(buyer_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Locks the buyer's purchase (another organisation's does not exist for it), marking it expired
+/// first if its time ran out.
+async fn lock(
+    conn: &mut PgConnection,
+    compra_id: Uuid,
+    buyer_id: Uuid,
+) -> Result<Stored, AppError> {
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE compras SET status = 'VENCIDA', updated_at = now()
+         WHERE compra_id = $1 AND buyer_id = $2 AND expires_at <= now() AND status IN {EXPIRABLE}"
+    )))
+    .bind(compra_id)
+    .bind(buyer_id)
+    .execute(&mut *conn)
+    .await?;
+    read(conn, compra_id, buyer_id).await
+}
+
+/// The buyer's purchase as stored, locked for the rest of the transaction.
+async fn read(
+    conn: &mut PgConnection,
+    compra_id: Uuid,
+    buyer_id: Uuid,
+) -> Result<Stored, AppError> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {STORED_COLUMNS} FROM compras WHERE compra_id = $1 AND buyer_id = $2 FOR UPDATE"
+    )))
+    .bind(compra_id)
+    .bind(buyer_id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// A new purchase of `seller_type` in *En gestión por comprador*, locked by its creation.
+async fn create(
+    conn: &mut PgConnection,
+    user: &SignedInUser,
+    buyer_id: Uuid,
+    draft: &CompraDraft,
+) -> Result<Stored, AppError> {
+    let seller_type = SellerType::parse(&draft.seller_type).map_err(|error| {
+        AppError::Invalid(ValidationErrors::one(
+            "seller_type",
+            "Tipo de vendedor",
+            &error,
+        ))
+    })?;
+    let compra_id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO compras (compra_id, buyer_id, created_by, seller_type, status, draft, expires_at)
+         VALUES ($1, $2, $3, $4, 'EN_GESTION_COMPRADOR', $5, now() + make_interval(mins => $6))",
+    )
+    .bind(compra_id)
+    .bind(buyer_id)
+    .bind(user.user_id)
+    .bind(seller_type.code())
+    .bind(Json(draft))
+    .bind(vigencia().minutes)
+    .execute(&mut *conn)
+    .await?;
+    lock(conn, compra_id, buyer_id).await
+}
+
+/// The purchase to work on: the one given (locked), or a new one.
+async fn open(
+    conn: &mut PgConnection,
+    user: &SignedInUser,
+    buyer_id: Uuid,
+    compra_id: Option<Uuid>,
+    typed: &CompraDraft,
+) -> Result<Stored, AppError> {
+    match compra_id {
+        Some(compra_id) => lock(conn, compra_id, buyer_id).await,
+        None => create(conn, user, buyer_id, typed).await,
+    }
+}
+
+/// The start of every buyer's step: its transaction, the purchase locked (or created), the state
+/// `event` leads to (or the domain's refusal), and what was typed merged over what may no longer
+/// change.
+async fn begin_step(
+    pool: &PgPool,
+    user: &SignedInUser,
+    buyer_id: Uuid,
+    compra_id: Option<Uuid>,
+    typed: CompraDraft,
+    event: CompraEvent,
+) -> Result<
+    (
+        sqlx::Transaction<'static, sqlx::Postgres>,
+        Stored,
+        CompraState,
+        CompraDraft,
+    ),
+    AppError,
+> {
+    let mut tx = pool.begin().await?;
+    let stored = open(&mut tx, user, buyer_id, compra_id, &typed).await?;
+    let state = next(&stored.state()?, event)?;
+    let draft = merge(&stored, typed);
+    Ok((tx, stored, state, draft))
+}
+
+/// What the buyer typed, over what it may no longer change: the seller type (fixed by the menu),
+/// the seller once the purchase was handed to it, the lines and taxes the seller sent (URL, Web
+/// Service), and the minerals, codes and quantities the uploaded file brought (TXT).
+fn merge(stored: &Stored, typed: CompraDraft) -> CompraDraft {
+    let kept = &stored.draft.0;
+    let mut draft = typed;
+    draft.seller_type = kept.seller_type.clone();
+    if stored.seller_id.is_some() {
+        draft.seller = kept.seller.clone();
+    }
+    match stored.channel.as_deref() {
+        Some("URL" | "WEB_SERVICE") => {
+            draft.lines = kept.lines.clone();
+            draft.taxes = kept.taxes.clone();
+        }
+        // The file decides minerals, codes and quantities; the buyer may still type the values.
+        Some(_) => {
+            let typed_values: Vec<String> = draft.lines.iter().map(|l| l.value.clone()).collect();
+            draft.lines = kept.lines.clone();
+            for (line, value) in draft.lines.iter_mut().zip(typed_values) {
+                line.value = value;
+            }
+        }
+        None => {}
+    }
+    draft
+}
+
+/// Writes the purchase's new state and draft, and moves its expiry forward.
+async fn store(
+    conn: &mut PgConnection,
+    compra_id: Uuid,
+    state: CompraState,
+    draft: &CompraDraft,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE compras SET status = $2, channel = $3, draft = $4, updated_at = now(),
+                expires_at = now() + make_interval(mins => $5)
+         WHERE compra_id = $1",
+    )
+    .bind(compra_id)
+    .bind(state.status().code())
+    .bind(state.channel().map(Channel::code))
+    .bind(Json(draft))
+    .bind(vigencia().minutes)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The page's view of a purchase.
+async fn view(conn: &mut PgConnection, stored: &Stored) -> Result<CompraView, AppError> {
+    let state = stored.state()?;
+    let seller = match stored.seller_id {
+        Some(seller_id) => Some(seller_by_id(conn, seller_id).await?.contact()),
+        None => None,
+    };
+    Ok(CompraView {
+        compra_id: stored.compra_id,
+        status: state.status(),
+        channel: state.channel(),
+        draft: stored.draft.0.clone(),
+        seller,
+        ptm_code: stored
+            .ptm_code
+            .map(|code| PtmTransactionCode::from(code).to_string()),
+        expires_at: fecha_hora(stored.expires_at),
+    })
+}
+
+/// Reads the purchase again after a step and answers its view; commits.
+async fn finish(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    compra_id: Uuid,
+    buyer_id: Uuid,
+) -> Result<CompraView, AppError> {
+    let stored = read(&mut tx, compra_id, buyer_id).await?;
+    let view = view(&mut tx, &stored).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// A buyer's purchase (expired first if its time ran out).
+pub async fn get(pool: &PgPool, buyer_id: Uuid, compra_id: Uuid) -> Result<CompraView, AppError> {
+    let mut tx = pool.begin().await?;
+    lock(&mut tx, compra_id, buyer_id).await?;
+    finish(tx, compra_id, buyer_id).await
+}
+
+/// "Guardar transacción": keeps what was typed (valid or not) to resume later.
+pub async fn save(
+    pool: &PgPool,
+    user: &SignedInUser,
+    buyer_id: Uuid,
+    compra_id: Option<Uuid>,
+    typed: CompraDraft,
+) -> Result<CompraView, AppError> {
+    let (mut tx, stored, state, draft) = begin_step(
+        pool,
+        user,
+        buyer_id,
+        compra_id,
+        typed,
+        CompraEvent::BuyerSavedDraft,
+    )
+    .await?;
+    store(&mut tx, stored.compra_id, state, &draft).await?;
+    finish(tx, stored.compra_id, buyer_id).await
+}
