@@ -109,6 +109,14 @@ impl TryFrom<Vec<BalanceEntry>> for Balances {
     }
 }
 
+/// Who reads a balance refusal: the seller may read its own balances in it, the buyer never
+/// (see `Compra::check_seller_balances`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BalanceReader {
+    Seller,
+    Buyer,
+}
+
 /// A balance rule broken by a movement.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum AllocationError {
@@ -126,6 +134,9 @@ pub enum AllocationError {
         available: Quantity,
         requested: Quantity,
     },
+    /// What a buyer is told of a seller's shortfall: which balance, never how much it holds.
+    #[error("El vendedor no tiene saldo suficiente de {} en {} con el código de origen {} para esta cantidad.", key.mineral, key.unit, key.codigo_origen)]
+    NotEnoughBalance { key: BalanceKey },
     #[error("Para revertir la compra el comprador debe tener {requested} {} de {} con el código de origen {}, y tiene {available} {}: ya dispuso de una parte.", key.unit, key.mineral, key.codigo_origen, key.unit)]
     ReversalExceedsAvailable {
         key: BalanceKey,
@@ -144,6 +155,7 @@ impl ErrorCode for AllocationError {
             Self::DuplicateKey { .. } => "allocation_duplicate",
             Self::NoBalance { .. } => "balance_not_found",
             Self::ExceedsAvailable { .. } => "exceeds_available",
+            Self::NotEnoughBalance { .. } => "insufficient_balance",
             Self::ReversalExceedsAvailable { .. } => "reversal_exceeds_available",
             Self::BalanceAboveMaximum { .. } => "balance_above_maximum",
         }

@@ -33,7 +33,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::balance::{AllocationError, BalanceKey, Balances};
+use crate::balance::{AllocationError, BalanceKey, BalanceReader, Balances};
 use crate::codigo_expediente::CodigoExpediente;
 use crate::codigo_origen::CodigoOrigen;
 use crate::divipola::{Departamento, Municipio};
@@ -453,18 +453,30 @@ impl Compra {
     /// lines of each code may not take more than its balance. Errors point at the lines
     /// (`lines[0].quantity`), the first line of a key carrying its shortfall.
     ///
+    /// `reader` decides what a shortfall says: the seller reads its own balance in it; the buyer
+    /// only learns that the balance is not enough, never how much there is (else refusals would
+    /// reveal the seller's balances).
+    ///
     /// ```
-    /// use domain::{Balances, BalanceKey, CodigoOrigen, Mineral, Quantity};
+    /// use domain::{Balances, BalanceKey, BalanceReader, CodigoOrigen, Mineral, Quantity};
     /// # let compra = domain::compra::example();
     /// let key = BalanceKey::new(CodigoOrigen::parse("4DEB01BC").unwrap(), Mineral::resolve("ORO").unwrap());
     /// let rich = Balances::from_entries([(key, Quantity::parse("191").unwrap())]).unwrap();
-    /// assert!(compra.check_seller_balances(&rich).is_ok());
+    /// assert!(compra.check_seller_balances(&rich, BalanceReader::Buyer).is_ok());
     /// let poor = Balances::from_entries([(key, Quantity::parse("5").unwrap())]).unwrap();
-    /// let errors = compra.check_seller_balances(&poor).unwrap_err();
+    /// let errors = compra.check_seller_balances(&poor, BalanceReader::Seller).unwrap_err();
     /// assert_eq!(errors.errors[0].field, "lines[0].quantity");
     /// assert_eq!(errors.errors[0].code, "exceeds_available");
+    /// assert!(errors.errors[0].message.contains("5,0000"));
+    /// let errors = compra.check_seller_balances(&poor, BalanceReader::Buyer).unwrap_err();
+    /// assert_eq!(errors.errors[0].code, "insufficient_balance");
+    /// assert!(!errors.errors[0].message.contains("5,0000"));
     /// ```
-    pub fn check_seller_balances(&self, seller: &Balances) -> Result<(), ValidationErrors> {
+    pub fn check_seller_balances(
+        &self,
+        seller: &Balances,
+        reader: BalanceReader,
+    ) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let mut first_line: BTreeMap<BalanceKey, usize> = BTreeMap::new();
         for (index, line) in self.lines.iter().enumerate() {
@@ -491,16 +503,19 @@ impl Compra {
         };
         for (key, quantity) in transfers {
             let available = seller.available(&key);
-            let violation = if available.is_zero() {
+            let enough = quantity.quantity() <= available && !available.is_zero();
+            let violation = if enough {
+                continue;
+            } else if reader == BalanceReader::Buyer {
+                AllocationError::NotEnoughBalance { key }
+            } else if available.is_zero() {
                 AllocationError::NoBalance { key }
-            } else if quantity.quantity() > available {
+            } else {
                 AllocationError::ExceedsAvailable {
                     key,
                     available,
                     requested: quantity.quantity(),
                 }
-            } else {
-                continue;
             };
             let index = first_line[&key];
             errors.push(
@@ -520,7 +535,16 @@ impl Compra {
 /// A valid purchase of 10 g of gold under `4DEB01BC` from the seed's title holder, for examples.
 #[doc(hidden)]
 pub fn example() -> Compra {
-    let draft = CompraDraft {
+    let today = Fecha::parse("06/03/2025").expect("a valid date");
+    example_draft()
+        .validate(today, &Closings::none())
+        .expect("the example purchase is valid")
+}
+
+/// The draft of [`example`], valid on 06/03/2025.
+#[doc(hidden)]
+pub fn example_draft() -> CompraDraft {
+    CompraDraft {
         seller_type: "EXPLOTADOR_MINERO_AUTORIZADO".into(),
         seller: SellerDraft {
             codigo_expediente: "T14292011-003".into(),
@@ -544,11 +568,7 @@ pub fn example() -> Compra {
             codigo_origen: "4DEB01BC".into(),
         }],
         taxes: Vec::new(),
-    };
-    let today = Fecha::parse("06/03/2025").expect("a valid date");
-    draft
-        .validate(today, &Closings::none())
-        .expect("the example purchase is valid")
+    }
 }
 
 impl CompraDraft {
@@ -1541,7 +1561,7 @@ mod tests {
         let seller =
             Balances::from_entries([(key("4DEB01BC"), Quantity::parse("500").expect("valid"))])
                 .expect("valid");
-        let errors = compra.check_seller_balances(&seller).expect_err("refused");
+        let errors = compra.check_seller_balances(&seller, BalanceReader::Seller).expect_err("refused");
         assert_eq!(
             codes(&errors),
             [(
@@ -1552,7 +1572,7 @@ mod tests {
         let enough =
             Balances::from_entries([(key("4DEB01BC"), Quantity::parse("510").expect("valid"))])
                 .expect("valid");
-        assert!(compra.check_seller_balances(&enough).is_ok());
+        assert!(compra.check_seller_balances(&enough, BalanceReader::Buyer).is_ok());
     }
 
     #[test]
@@ -1567,7 +1587,7 @@ mod tests {
         let seller =
             Balances::from_entries([(key("4DEB01BC"), Quantity::parse("500").expect("valid"))])
                 .expect("valid");
-        let errors = compra.check_seller_balances(&seller).expect_err("refused");
+        let errors = compra.check_seller_balances(&seller, BalanceReader::Seller).expect_err("refused");
         assert_eq!(
             codes(&errors),
             [

@@ -20,7 +20,8 @@
 //! | Confirmada | `CONFIRMADA` | no | no (it can still be reversed) |
 //! | Reversión pendiente por confirmar | `REVERSION_PENDIENTE_POR_CONFIRMAR` | yes | no |
 //! | Revertida | `REVERTIDA` | no | yes |
-//! | Cancelada | `CANCELADA` | no | yes |
+//! | Anulada (por el comprador) | `ANULADA` | no | yes |
+//! | Rechazada por el vendedor | `RECHAZADA_POR_VENDEDOR` | no | yes |
 //! | Vencida | `VENCIDA` | no | yes |
 //!
 //! The five "en curso" statuses are exactly the five the seed's "Transacciones en curso" dialog
@@ -51,16 +52,20 @@
 //! | Reversión pendiente por confirmar | `ReversalConfirmed { code: Matches }` | Revertida | kept | `ValidationCodeMismatch` if `DoesNotMatch` |
 //! | Reversión pendiente por confirmar | `ReversalWithdrawn` | Confirmada | kept | |
 //! | Reversión pendiente por confirmar | `Expired` | Confirmada (the reversal request lapses) | kept | |
-//! | En gestión por comprador, Pendiente por gestión del vendedor, Gestionada por el vendedor, Pendiente por confirmar | `BuyerCancelled` | Cancelada | kept | |
+//! | En gestión por comprador, Pendiente por gestión del vendedor, Gestionada por el vendedor, Pendiente por confirmar | `BuyerCancelled` (*Anular*) | Anulada | kept | |
+//! | En gestión por comprador, Pendiente por gestión del vendedor, Gestionada por el vendedor, Pendiente por confirmar | `SellerDeclined` (the seller's link or "No reconozco esta compra") | Rechazada por el vendedor | kept | |
 //! | En gestión por comprador, Pendiente por gestión del vendedor, Gestionada por el vendedor, Pendiente por confirmar | `Expired` | Vencida | kept | |
-//! | Revertida, Cancelada, Vencida | any | — | — | `IllegalTransition` |
+//! | Revertida, Anulada, Rechazada por el vendedor, Vencida | any | — | — | `IllegalTransition` |
 //!
 //! Rules the table encodes, each checked by a property test below:
 //! - **Confirmada** is first reached only from *Pendiente por confirmar* with a confirmation that
 //!   carried the right code; the only other way back into it is a lapsed or withdrawn reversal
 //!   request, which needs a purchase that was already confirmed.
 //! - **Revertida** happens only after *Confirmada* (through *Reversión pendiente por confirmar*).
-//! - **Terminal** statuses (Revertida, Cancelada, Vencida) accept no event.
+//! - **Terminal** statuses (Revertida, Anulada, Rechazada por el vendedor, Vencida) accept no
+//!   event.
+//! - **Either party may end it before confirmation**: the buyer annuls (*Anular*), the seller
+//!   declines; a confirmed purchase is undone only by a reversal.
 //! - **A channel, once chosen, never changes**: a TXT upload, a URL and a WS code exclude each
 //!   other, and the seller must answer through the channel the buyer chose.
 //! - **Expiry never touches a posted purchase**: `Expired` on *Confirmada* is illegal, and a pending
@@ -113,15 +118,18 @@ pub enum CompraStatus {
     ReversionPendientePorConfirmar,
     /// *Revertida*: a confirmed purchase that was reversed. Terminal.
     Revertida,
-    /// *Cancelada*: abandoned by the buyer before confirmation. Terminal.
-    Cancelada,
+    /// *Anulada*: the buyer annulled it before confirmation. Terminal.
+    Anulada,
+    /// *Rechazada por el vendedor*: the seller declined it, or did not recognise it, before
+    /// confirmation. Terminal.
+    RechazadaPorVendedor,
     /// *Vencida*: not confirmed in time. Terminal.
     Vencida,
 }
 
 impl CompraStatus {
     /// Every status, in the order of the life cycle (useful for filters and exhaustive tests).
-    pub const ALL: [CompraStatus; 9] = [
+    pub const ALL: [CompraStatus; 10] = [
         CompraStatus::EnGestionComprador,
         CompraStatus::PendienteGestionVendedor,
         CompraStatus::GestionadaPorVendedor,
@@ -129,7 +137,8 @@ impl CompraStatus {
         CompraStatus::Confirmada,
         CompraStatus::ReversionPendientePorConfirmar,
         CompraStatus::Revertida,
-        CompraStatus::Cancelada,
+        CompraStatus::Anulada,
+        CompraStatus::RechazadaPorVendedor,
         CompraStatus::Vencida,
     ];
 
@@ -144,7 +153,8 @@ impl CompraStatus {
             CompraStatus::Confirmada => "CONFIRMADA",
             CompraStatus::ReversionPendientePorConfirmar => "REVERSION_PENDIENTE_POR_CONFIRMAR",
             CompraStatus::Revertida => "REVERTIDA",
-            CompraStatus::Cancelada => "CANCELADA",
+            CompraStatus::Anulada => "ANULADA",
+            CompraStatus::RechazadaPorVendedor => "RECHAZADA_POR_VENDEDOR",
             CompraStatus::Vencida => "VENCIDA",
         }
     }
@@ -161,7 +171,8 @@ impl CompraStatus {
             CompraStatus::Confirmada => "Confirmada",
             CompraStatus::ReversionPendientePorConfirmar => "Reversión pendiente por confirmar",
             CompraStatus::Revertida => "Revertida",
-            CompraStatus::Cancelada => "Cancelada",
+            CompraStatus::Anulada => "Anulada por el comprador",
+            CompraStatus::RechazadaPorVendedor => "Rechazada por el vendedor",
             CompraStatus::Vencida => "Vencida",
         }
     }
@@ -182,7 +193,10 @@ impl CompraStatus {
     pub const fn is_terminal(self) -> bool {
         matches!(
             self,
-            CompraStatus::Revertida | CompraStatus::Cancelada | CompraStatus::Vencida
+            CompraStatus::Revertida
+                | CompraStatus::Anulada
+                | CompraStatus::RechazadaPorVendedor
+                | CompraStatus::Vencida
         )
     }
 
@@ -353,8 +367,11 @@ pub enum CompraEvent {
     },
     /// The buyer withdraws a pending reversal request; the purchase stays confirmed.
     ReversalWithdrawn,
-    /// The buyer abandons the purchase before it is confirmed.
+    /// The buyer annuls the purchase before it is confirmed (*Anular*).
     BuyerCancelled,
+    /// The seller declines the purchase before it is confirmed: from its link's editor, or with
+    /// "No reconozco esta compra" in an email.
+    SellerDeclined,
     /// The time allowed ran out (the caller decides when: the domain has no clock).
     Expired,
 }
@@ -373,7 +390,8 @@ impl CompraEvent {
             CompraEvent::BuyerRequestedReversal => "solicitar la reversión",
             CompraEvent::ReversalConfirmed { .. } => "confirmar la reversión",
             CompraEvent::ReversalWithdrawn => "retirar la solicitud de reversión",
-            CompraEvent::BuyerCancelled => "cancelar la transacción",
+            CompraEvent::BuyerCancelled => "anular la transacción",
+            CompraEvent::SellerDeclined => "rechazar la transacción",
             CompraEvent::Expired => "vencer la transacción",
         }
     }
@@ -445,9 +463,10 @@ impl CompraState {
         channel: Option<Channel>,
     ) -> Result<Self, InconsistentState> {
         let consistent = match status {
-            CompraStatus::EnGestionComprador | CompraStatus::Cancelada | CompraStatus::Vencida => {
-                true
-            }
+            CompraStatus::EnGestionComprador
+            | CompraStatus::Anulada
+            | CompraStatus::RechazadaPorVendedor
+            | CompraStatus::Vencida => true,
             CompraStatus::PendienteGestionVendedor | CompraStatus::GestionadaPorVendedor => {
                 matches!(channel, Some(Channel::Url | Channel::WebService))
             }
@@ -553,7 +572,7 @@ pub fn transition(state: &CompraState, event: CompraEvent) -> Result<CompraState
 
     match (state.status, event) {
         // Terminal: nothing moves any more.
-        (S::Revertida | S::Cancelada | S::Vencida, _) => illegal,
+        (S::Revertida | S::Anulada | S::RechazadaPorVendedor | S::Vencida, _) => illegal,
 
         (
             S::EnGestionComprador | S::GestionadaPorVendedor | S::PendientePorConfirmar,
@@ -614,7 +633,14 @@ pub fn transition(state: &CompraState, event: CompraEvent) -> Result<CompraState
             | S::GestionadaPorVendedor
             | S::PendientePorConfirmar,
             E::BuyerCancelled,
-        ) => Ok(state.with(S::Cancelada)),
+        ) => Ok(state.with(S::Anulada)),
+        (
+            S::EnGestionComprador
+            | S::PendienteGestionVendedor
+            | S::GestionadaPorVendedor
+            | S::PendientePorConfirmar,
+            E::SellerDeclined,
+        ) => Ok(state.with(S::RechazadaPorVendedor)),
         (
             S::EnGestionComprador
             | S::PendienteGestionVendedor
@@ -769,6 +795,7 @@ mod tests {
             E::BuyerRequestedReversal,
             E::ReversalWithdrawn,
             E::BuyerCancelled,
+            E::SellerDeclined,
             E::Expired,
         ];
         for via in [SellerChannel::Url, SellerChannel::WebService] {
@@ -887,7 +914,10 @@ mod tests {
             .into_iter()
             .filter(|s| s.is_terminal())
             .collect();
-        assert_eq!(terminal, vec![S::Revertida, S::Cancelada, S::Vencida]);
+        assert_eq!(
+            terminal,
+            vec![S::Revertida, S::Anulada, S::RechazadaPorVendedor, S::Vencida]
+        );
         assert!(!S::Confirmada.is_en_curso() && !S::Confirmada.is_terminal());
         for status in CompraStatus::ALL {
             assert!(!(status.is_en_curso() && status.is_terminal()));
@@ -1211,7 +1241,7 @@ mod tests {
     }
 
     #[test]
-    fn cancel_and_expiry_only_before_confirmation() {
+    fn annulment_decline_and_expiry_only_before_confirmation() {
         for from in [
             state(S::EnGestionComprador, None),
             state(S::PendienteGestionVendedor, Some(Channel::WebService)),
@@ -1220,7 +1250,11 @@ mod tests {
         ] {
             assert_eq!(
                 transition(&from, E::BuyerCancelled),
-                Ok(state(S::Cancelada, from.channel()))
+                Ok(state(S::Anulada, from.channel()))
+            );
+            assert_eq!(
+                transition(&from, E::SellerDeclined),
+                Ok(state(S::RechazadaPorVendedor, from.channel()))
             );
             assert_eq!(
                 transition(&from, E::Expired),
@@ -1228,7 +1262,7 @@ mod tests {
             );
         }
         let confirmed = state(S::Confirmada, Some(Channel::Url));
-        for event in [E::BuyerCancelled, E::Expired] {
+        for event in [E::BuyerCancelled, E::SellerDeclined, E::Expired] {
             assert_eq!(
                 transition(&confirmed, event),
                 Err(TransitionError::IllegalTransition {
@@ -1338,7 +1372,9 @@ mod tests {
     fn any_event() -> impl Strategy<Value = CompraEvent> {
         let (ending, moving): (Vec<_>, Vec<_>) = all_events()
             .into_iter()
-            .partition(|event| matches!(event, E::BuyerCancelled | E::Expired));
+            .partition(|event| {
+                matches!(event, E::BuyerCancelled | E::SellerDeclined | E::Expired)
+            });
         prop_oneof![
             12 => prop::sample::select(moving),
             1 => prop::sample::select(ending),
@@ -1373,7 +1409,7 @@ mod tests {
                 .filter(|event| current.accepts(*event))
                 .filter(|event| {
                     let ends_the_purchase = match event {
-                        E::BuyerCancelled => true,
+                        E::BuyerCancelled | E::SellerDeclined => true,
                         E::Expired => current.status() != S::ReversionPendientePorConfirmar,
                         _ => false,
                     };
@@ -1489,7 +1525,10 @@ mod tests {
             prop_assert!(!(before.status() == S::Confirmada && *event == E::Expired));
             was_confirmed |= after.status() == S::Confirmada;
             if was_confirmed {
-                prop_assert!(after.status() != S::Vencida && after.status() != S::Cancelada);
+                prop_assert!(!matches!(
+                    after.status(),
+                    S::Vencida | S::Anulada | S::RechazadaPorVendedor
+                ));
             }
         }
         Ok(())

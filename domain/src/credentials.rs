@@ -228,14 +228,21 @@ impl fmt::Debug for NewPassword {
     }
 }
 
-pub const VERIFICATION_CODE_DIGITS: usize = 6;
+/// Digits of every one-time code. Eight, not six: with the guessing limits of
+/// [`crate::one_time_code`] an attacker gets at most a few dozen tries a day against one account or
+/// one seller, and only eight digits (10⁸ codes) keep the chance of a hit below one in a million a day.
+pub const VERIFICATION_CODE_DIGITS: usize = 8;
+/// How many different codes there are (10^[`VERIFICATION_CODE_DIGITS`]).
+pub const VERIFICATION_CODE_SPACE: u64 = 100_000_000;
 
-/// A one-time code as typed: exactly six digits (spaces people put in the middle are ignored).
+/// A one-time code as typed: exactly eight digits (spaces and hyphens people put in the middle,
+/// as in `1234 5678`, are ignored).
 ///
 /// ```
 /// use domain::VerificationCode;
-/// assert_eq!(VerificationCode::parse(" 123 456 ").unwrap().as_ref(), "123456");
-/// assert!(VerificationCode::parse("12345").is_err());
+/// assert_eq!(VerificationCode::parse(" 1234 5678 ").unwrap().as_ref(), "12345678");
+/// assert_eq!(VerificationCode::parse("1234-5678").unwrap().as_ref(), "12345678");
+/// assert!(VerificationCode::parse("123456").is_err());
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct VerificationCode(String);
@@ -261,7 +268,10 @@ impl ErrorCode for VerificationCodeError {
 
 impl VerificationCode {
     pub fn parse(input: &str) -> Result<Self, VerificationCodeError> {
-        let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+        let digits: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
         if digits.is_empty() {
             return Err(VerificationCodeError::Required {
                 digits: VERIFICATION_CODE_DIGITS,
@@ -275,10 +285,10 @@ impl VerificationCode {
         Ok(Self(digits))
     }
 
-    /// A code from a random number supplied by the caller (uniform below 10^6 is the caller's
-    /// duty; `from_random` reduces any `u32` modulo 10^6, whose bias, 0.02 %, is immaterial here).
-    pub fn from_random(random: u32) -> Self {
-        Self(format!("{:06}", random % 1_000_000))
+    /// A code from a random number supplied by the caller, reduced modulo 10⁸: from a uniform
+    /// `u64` the bias is below 10⁻¹¹, immaterial.
+    pub fn from_random(random: u64) -> Self {
+        Self(format!("{:08}", random % VERIFICATION_CODE_SPACE))
     }
 }
 
@@ -364,10 +374,14 @@ mod tests {
 
     #[test]
     fn verification_codes() {
-        assert_eq!(VerificationCode::from_random(42).as_ref(), "000042");
-        assert_eq!(VerificationCode::from_random(u32::MAX).as_ref(), "967295");
-        assert!(VerificationCode::parse("12a456").is_err());
+        assert_eq!(VerificationCode::from_random(42).as_ref(), "00000042");
+        assert_eq!(
+            VerificationCode::from_random(u64::MAX).as_ref(),
+            "09551615"
+        );
+        assert!(VerificationCode::parse("12a45678").is_err());
         assert!(VerificationCode::parse("1234567").is_err());
+        assert!(VerificationCode::parse("123456789").is_err());
         assert_eq!(
             VerificationCode::parse("").map_err(|e| e.code()),
             Err("code_required")
@@ -376,7 +390,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn every_generated_code_parses(random in any::<u32>()) {
+        fn every_generated_code_parses(random in any::<u64>()) {
             let code = VerificationCode::from_random(random);
             prop_assert_eq!(VerificationCode::parse(code.as_ref()), Ok(code));
         }

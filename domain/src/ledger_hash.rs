@@ -228,16 +228,7 @@ impl LedgerEntry {
 
 /// The version byte, then each field as a big-endian `u32` length and its bytes.
 fn encode_fields(fields: &[&[u8]]) -> Vec<u8> {
-    let capacity = 1 + fields.iter().map(|f| 4 + f.len()).sum::<usize>();
-    let mut out = Vec::with_capacity(capacity);
-    out.push(LEDGER_ENCODING_VERSION);
-    for field in fields {
-        // Every field is bounded far below 4 GiB (the longest is the 100-byte reference).
-        let length = u32::try_from(field.len()).unwrap_or(u32::MAX);
-        out.extend_from_slice(&length.to_be_bytes());
-        out.extend_from_slice(field);
-    }
-    out
+    crate::sha256::length_prefixed(LEDGER_ENCODING_VERSION, fields)
 }
 
 /// The hash a holder's chain starts from: `SHA-256("VETA-LEDGER-GENESIS-V1" || organisation id)`,

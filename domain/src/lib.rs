@@ -29,7 +29,7 @@ pub mod validation;
 
 pub use balance::{
     Allocation, AllocationError, AllocationErrors, AllocationLine, BalanceEntry, BalanceKey,
-    Balances, EditorRow, MineralTotal, apply_purchase, reverse_purchase,
+    BalanceReader, Balances, EditorRow, MineralTotal, apply_purchase, reverse_purchase,
 };
 pub use balances_txt::{BalanceRow, BalancesTxt, BalancesTxtError, TxtLineError};
 pub use codigo_expediente::{CodigoExpediente, CodigoExpedienteError};
@@ -67,7 +67,17 @@ pub use economic_capacity::{
 };
 pub use subsistence::{Cupo, CupoError, SubsistenceCaps, SubsistenceMineral};
 
+// --- consent, one-time codes and limits ---
+pub mod consent;
+pub mod limits;
+pub mod one_time_code;
+pub mod sms;
+pub use consent::{Consent, ConsentLine, ConsentTax};
+pub use limits::{Limit, LimitReached};
+pub use one_time_code::{CodePolicy, CodePurpose, CodeRefusal, IssuedCode};
+
 // --- organisations, users and sign-in ---
+pub mod approval;
 pub mod contact;
 pub mod credentials;
 pub mod organization;
@@ -77,6 +87,7 @@ pub use credentials::{
     LoginIdentifier, NewPassword, PasswordError, Username, UsernameError, VerificationCode,
     VerificationCodeError,
 };
+pub use approval::{ApprovalProgress, ApprovalStatus, EvidenceKind, MissingStep};
 pub use organization::{OrganizationKind, Role, RoleError, RucomError, RucomNumber, RucomState};
 pub use registration::{
     InvitationDraft, NewOrganization, NewUser, Registration, RegistrationDraft, SecondFactor,

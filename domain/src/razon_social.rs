@@ -42,6 +42,14 @@ pub enum RazonSocialError {
         "La razón social o el nombre tiene un carácter de control invisible en la posición {position}; vuelva a escribirlo sin pegarlo."
     )]
     ControlCharacter { position: usize },
+    #[error(
+        "La razón social o el nombre tiene un carácter invisible o de control de dirección del texto en la posición {position}; vuelva a escribirlo sin pegarlo."
+    )]
+    InvisibleCharacter { position: usize },
+    #[error(
+        "La razón social o el nombre no puede incluir direcciones web ni de correo («{found}»): escríbalo como aparece en el RUT."
+    )]
+    LooksLikeAddress { found: String },
 }
 
 impl ErrorCode for RazonSocialError {
@@ -51,6 +59,8 @@ impl ErrorCode for RazonSocialError {
             Self::TooShort { .. } => "razon_social_too_short",
             Self::TooLong { .. } => "razon_social_too_long",
             Self::ControlCharacter { .. } => "razon_social_control_character",
+            Self::InvisibleCharacter { .. } => "razon_social_invisible_character",
+            Self::LooksLikeAddress { .. } => "razon_social_address",
         }
     }
 }
@@ -58,6 +68,10 @@ impl ErrorCode for RazonSocialError {
 impl RazonSocial {
     /// Normalises and checks a name as typed. Tabs and line breaks count as spaces (pasted text);
     /// any other control character is refused, as it would corrupt e-mails and the TXT files.
+    ///
+    /// Names are shown to other participants (in emails, SMS and screens), so a name may not
+    /// smuggle in what would deceive them: invisible and bidirectional-control characters (which
+    /// reorder or hide text) and web or email addresses (a phishing link in a razón social).
     pub fn parse(input: &str) -> Result<Self, RazonSocialError> {
         if let Some(position) = input
             .chars()
@@ -65,6 +79,16 @@ impl RazonSocial {
         {
             return Err(RazonSocialError::ControlCharacter {
                 position: position + 1,
+            });
+        }
+        if let Some(position) = input.chars().position(is_invisible) {
+            return Err(RazonSocialError::InvisibleCharacter {
+                position: position + 1,
+            });
+        }
+        if let Some(found) = address_in(input) {
+            return Err(RazonSocialError::LooksLikeAddress {
+                found: crate::text::echo(found),
             });
         }
         let normal = collapse_whitespace_nfc(input).to_uppercase();
@@ -86,6 +110,52 @@ impl RazonSocial {
         }
         Ok(Self(normal))
     }
+}
+
+/// Format characters (Unicode category Cf: zero-width spaces and joiners, bidirectional marks,
+/// embeddings, overrides and isolates, the BOM, tags) and variation selectors: none belongs in a
+/// name, and each can hide or reorder what a reader sees.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}'
+        | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFFB}'
+        | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Top-level domains that make a word read as a web address ("minera.com", "pago.co/x").
+const ADDRESS_DOMAINS: [&str; 20] = [
+    "com", "co", "net", "org", "io", "info", "biz", "xyz", "me", "ly", "app", "site", "online",
+    "link", "top", "click", "gov", "edu", "shop", "store",
+];
+
+/// The first word of `input` that reads as a web or email address, if any. Abbreviations such
+/// as "S.A.S.", "C.I." or "LTDA." are not: their parts are single letters or have no domain after
+/// the dot.
+fn address_in(input: &str) -> Option<&str> {
+    input.split_whitespace().find(|word| {
+        let lower = word.to_lowercase();
+        if lower.contains("://") || lower.starts_with("www.") || lower.contains("http") {
+            return true;
+        }
+        if let Some((local, domain)) = lower.split_once('@') {
+            return !local.is_empty() && domain.contains('.');
+        }
+        let host = lower.split('/').next().unwrap_or_default();
+        let trimmed = host.trim_matches(|c: char| !c.is_alphanumeric());
+        let mut labels = trimmed.rsplit('.');
+        let (Some(tld), Some(name)) = (labels.next(), labels.next()) else {
+            return false;
+        };
+        ADDRESS_DOMAINS.contains(&tld) && name.chars().filter(|c| c.is_alphanumeric()).count() >= 2
+    })
 }
 
 impl AsRef<str> for RazonSocial {
@@ -161,6 +231,37 @@ mod tests {
         let a = RazonSocial::parse("London\u{303}o").expect("decomposed");
         let b = RazonSocial::parse("Londoño").expect("precomposed");
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn names_may_not_hide_text_or_carry_addresses() {
+        for hidden in ["MINERA\u{202E}SAS", "ORO\u{200B}CAUCA", "\u{2066}ORO\u{2069} S.A.S", "ORO\u{FEFF}"] {
+            assert!(
+                matches!(RazonSocial::parse(hidden), Err(RazonSocialError::InvisibleCharacter { .. })),
+                "{hidden:?}"
+            );
+        }
+        for address in [
+            "Pagos www.veta-pagos.co",
+            "MINERA https://x.y",
+            "ORO PAGO.COM S.A.S",
+            "escriba a pagos@minera.co",
+            "minera.co/pagar",
+        ] {
+            assert!(
+                matches!(RazonSocial::parse(address), Err(RazonSocialError::LooksLikeAddress { .. })),
+                "{address}"
+            );
+        }
+        for fine in [
+            "C.I. ORO DEL CAUCA S.A.S.",
+            "MINERA EL DILUVIO GOLD S.A.S",
+            "COMERCIALIZADORA ORO & PLATA LTDA.",
+            "JOSÉ ANTONIO RENTERÍA MOSQUERA",
+            "E.U. MINAS DEL CHOCÓ",
+        ] {
+            assert!(RazonSocial::parse(fine).is_ok(), "{fine}");
+        }
     }
 
     proptest! {

@@ -59,6 +59,21 @@ impl ErrorCode for Sha256HexError {
     }
 }
 
+/// The canonical encoding of a list of fields for hashing: a version byte, then each field as a
+/// big-endian `u32` length and its bytes (so that no two lists encode alike).
+pub(crate) fn length_prefixed(version: u8, fields: &[&[u8]]) -> Vec<u8> {
+    let capacity = 1 + fields.iter().map(|f| 4 + f.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(capacity);
+    out.push(version);
+    for field in fields {
+        // Every field is bounded far below 4 GiB.
+        let length = u32::try_from(field.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&length.to_be_bytes());
+        out.extend_from_slice(field);
+    }
+    out
+}
+
 impl Sha256Hex {
     /// Parses 64 hexadecimal characters in either case, surrounding spaces ignored.
     pub fn parse(input: &str) -> Result<Self, Sha256HexError> {
