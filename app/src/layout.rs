@@ -1,7 +1,7 @@
 //! The frames of the pages: the signed-in frame (header with the organisation, the left panel of
 //! the seed guides, content, footer) and the public frame of sign-in and registration.
 
-use domain::Role;
+use domain::{ApprovalStatus, Role};
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::use_location;
@@ -68,6 +68,13 @@ pub fn Layout() -> impl IntoView {
                 <SidePanel />
             </nav>
             <main class="contenido">
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        user.await.ok().flatten().and_then(|user| user.organization).and_then(|o| {
+                            (!o.approval.may_trade()).then(|| view! { <ApprovalNotice status=o.approval /> })
+                        })
+                    })}
+                </Suspense>
                 <Outlet />
             </main>
         </div>
@@ -113,6 +120,25 @@ fn Identity(user: SignedInUser) -> impl IntoView {
             <span class="identidad-usuario">{user.full_name} " · " {user.role.label()}</span>
             <span class="identidad-salir"><SignOutButtons /></span>
         </div>
+    }
+}
+
+/// On every page of an organisation that may not trade yet: why, and where to act.
+#[component]
+fn ApprovalNotice(status: ApprovalStatus) -> impl IntoView {
+    let text = match status {
+        ApprovalStatus::PendienteAprobacion => {
+            "Su organización está pendiente de aprobación: no puede comprar ni ser encontrada como vendedora hasta que el Administrador OTTM la apruebe."
+        }
+        ApprovalStatus::Rechazada => "El registro de su organización no fue aprobado.",
+        ApprovalStatus::Suspendida | ApprovalStatus::Aprobada => {
+            "Su organización está suspendida: no puede comprar ni vender."
+        }
+    };
+    view! {
+        <p class="aviso" role="status">
+            {text} " " <A href="/mi-organizacion">"Ver «Mi organización»"</A>
+        </p>
     }
 }
 
@@ -172,6 +198,7 @@ fn SidePanel() -> impl IntoView {
                     view! {
                         {role.is_some_and(|r| !r.is_platform()).then(|| view! {
                             <li><A href="/saldos">"Saldos"</A></li>
+                            <li><A href="/mi-organizacion">"Mi organización"</A></li>
                         })}
                         {role.is_some_and(|r| r.can_manage_users()).then(|| view! {
                             <li><A href="/usuarios">"Usuarios"</A></li>
@@ -184,6 +211,10 @@ fn SidePanel() -> impl IntoView {
                         })}
                         {(role == Some(Role::AdministradorOttm)).then(|| view! {
                             <li><A href="/codigos-origen">"Códigos de origen"</A></li>
+                            <li><A href="/aprobaciones">"Aprobaciones"</A></li>
+                        })}
+                        {role.is_some_and(|r| r.is_platform()).then(|| view! {
+                            <li><A href="/alertas">"Alertas"</A></li>
                         })}
                     }
                 })}

@@ -10,7 +10,7 @@
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
-use crate::{auth, codigos_origen, compras, ledger, organizations, saldos, users};
+use crate::{alerts, approval, auth, codigos_origen, compras, ledger, organizations, saldos, users};
 
 /// One lazy route per page: no route data of its own (the pages load theirs), a view that renders
 /// the page's component.
@@ -67,4 +67,12 @@ lazy_pages! {
     EnCurso => compras::EnCursoPage;
     /// `/venta/:token`
     SellerEditor => compras::SellerEditorPage;
+    /// `/venta/rechazar/:token`
+    Decline => compras::DeclinePage;
+    /// `/mi-organizacion`
+    MyOrganization => approval::MyOrganizationPage;
+    /// `/aprobaciones`
+    Approvals => approval::ApprovalsPage;
+    /// `/alertas`
+    Alerts => alerts::AlertsPage;
 }

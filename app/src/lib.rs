@@ -7,6 +7,8 @@
 // Leptos views are nested generic types; the purchase wizard nests deeper than the default allows.
 #![recursion_limit = "256"]
 
+pub mod alerts;
+pub mod approval;
 pub mod auth;
 pub mod codigos_origen;
 pub mod compras;
@@ -15,6 +17,8 @@ mod forms;
 mod layout;
 mod lazy;
 pub mod ledger;
+#[cfg(feature = "ssr")]
+pub mod limits;
 #[cfg(feature = "ssr")]
 pub mod notify;
 mod operator;
@@ -77,11 +81,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/restablecer") view={Lazy::<lazy::ResetPassword>::new()} />
                     <Route path=path!("/invitacion") view={Lazy::<lazy::AcceptInvitation>::new()} />
                     <Route path=path!("/venta/:token") view={Lazy::<lazy::SellerEditor>::new()} />
+                    <Route path=path!("/venta/rechazar/:token") view={Lazy::<lazy::Decline>::new()} />
                 </ParentRoute>
                 <ParentRoute path=path!("") view=layout::Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::Home />
                     <Route path=path!("/usuarios") view={Lazy::<lazy::Users>::new()} />
                     <Route path=path!("/organizaciones") view={Lazy::<lazy::Organizations>::new()} />
+                    <Route path=path!("/mi-organizacion") view={Lazy::<lazy::MyOrganization>::new()} />
+                    <Route path=path!("/aprobaciones") view={Lazy::<lazy::Approvals>::new()} />
+                    <Route path=path!("/alertas") view={Lazy::<lazy::Alerts>::new()} />
                     <Route path=path!("/codigos-origen") view={Lazy::<lazy::OriginCodes>::new()} />
                     <Route path=path!("/verificacion") view={Lazy::<lazy::Verification>::new()} />
                     <Route path=path!("/saldos") view={Lazy::<lazy::Balances>::new()} />

@@ -14,6 +14,8 @@ use thiserror::Error;
 
 use crate::error_code::ErrorCode;
 use crate::organization::OrganizationKind;
+use crate::sha256::Sha256Hex;
+use crate::validation::ValidationErrors;
 
 /// Where an organisation stands with the *Administrador OTTM*.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -194,6 +196,94 @@ impl ApprovalProgress {
     }
 }
 
+/// Where a claim over an identity stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ClaimStatus {
+    /// Waiting for the Administrador OTTM.
+    Abierta,
+    /// Accepted: the registrations that held the document or titles were rejected.
+    Aceptada,
+    /// Dismissed, with a reason for the claimant.
+    Desestimada,
+}
+
+impl ClaimStatus {
+    pub const ALL: [ClaimStatus; 3] = [Self::Abierta, Self::Aceptada, Self::Desestimada];
+
+    /// Stable code, as stored.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Abierta => "ABIERTA",
+            Self::Aceptada => "ACEPTADA",
+            Self::Desestimada => "DESESTIMADA",
+        }
+    }
+}
+
+/// Most characters of a claim's statement.
+pub const CLAIM_STATEMENT_MAX_CHARS: usize = 2_000;
+
+/// A claim over an identity document or a title that another registration holds, as typed: why
+/// the claimant is its legitimate holder, and the SHA-256 of its evidence.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimDraft {
+    pub statement: String,
+    pub evidence_sha256: String,
+}
+
+/// Why a claim's statement is not acceptable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum ClaimStatementError {
+    #[error("Explique por qué el documento o el título es de su organización.")]
+    Required,
+    #[error("La explicación puede tener hasta {max} caracteres; tiene {found}.")]
+    TooLong { max: usize, found: usize },
+}
+
+impl ErrorCode for ClaimStatementError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Required => "claim_statement_required",
+            Self::TooLong { .. } => "claim_statement_too_long",
+        }
+    }
+}
+
+impl ClaimDraft {
+    /// The statement trimmed, and the evidence's digest.
+    pub fn validate(&self) -> Result<(String, Sha256Hex), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let statement = self.statement.trim();
+        let found = statement.chars().count();
+        let statement = if found == 0 {
+            errors.push("claim.statement", "Explicación", &ClaimStatementError::Required);
+            None
+        } else if found > CLAIM_STATEMENT_MAX_CHARS {
+            errors.push(
+                "claim.statement",
+                "Explicación",
+                &ClaimStatementError::TooLong {
+                    max: CLAIM_STATEMENT_MAX_CHARS,
+                    found,
+                },
+            );
+            None
+        } else {
+            Some(statement.to_owned())
+        };
+        let evidence = errors.take(
+            "claim.evidence_sha256",
+            "SHA-256 del soporte",
+            Sha256Hex::parse(&self.evidence_sha256),
+        );
+        match (statement, evidence) {
+            (Some(statement), Some(evidence)) if errors.is_empty() => Ok((statement, evidence)),
+            _ => Err(errors),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +298,19 @@ mod tests {
             assert_eq!(EvidenceKind::from_code(kind.code()), Some(kind));
         }
         assert!(ApprovalStatus::from_code("aprobada").is_err());
+    }
+
+    #[test]
+    fn a_claim_needs_a_statement_and_the_evidence_digest() {
+        let empty = ClaimDraft::default().validate().expect_err("empty");
+        assert!(empty.has_code("claim_statement_required"));
+        assert!(empty.has_code("sha256_required"));
+        let claim = ClaimDraft {
+            statement: "  Somos los titulares del NIT según el RUT adjunto.  ".into(),
+            evidence_sha256: "c009d8ce265c946228900840f8049a617a34ce049421adbffa55bd60f75e49f0".into(),
+        };
+        let (statement, _) = claim.validate().expect("valid");
+        assert_eq!(statement, "Somos los titulares del NIT según el RUT adjunto.");
     }
 
     #[test]

@@ -109,6 +109,9 @@ impl TryFrom<Vec<BalanceEntry>> for Balances {
     }
 }
 
+/// The code of [`AllocationError::NotEnoughBalance`]: the refusals a buyer may not repeat at will.
+pub const INSUFFICIENT_BALANCE: &str = "insufficient_balance";
+
 /// Who reads a balance refusal: the seller may read its own balances in it, the buyer never
 /// (see `Compra::check_seller_balances`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,7 +158,7 @@ impl ErrorCode for AllocationError {
             Self::DuplicateKey { .. } => "allocation_duplicate",
             Self::NoBalance { .. } => "balance_not_found",
             Self::ExceedsAvailable { .. } => "exceeds_available",
-            Self::NotEnoughBalance { .. } => "insufficient_balance",
+            Self::NotEnoughBalance { .. } => INSUFFICIENT_BALANCE,
             Self::ReversalExceedsAvailable { .. } => "reversal_exceeds_available",
             Self::BalanceAboveMaximum { .. } => "balance_above_maximum",
         }

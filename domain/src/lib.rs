@@ -67,11 +67,13 @@ pub use economic_capacity::{
 };
 pub use subsistence::{Cupo, CupoError, SubsistenceCaps, SubsistenceMineral};
 
-// --- consent, one-time codes and limits ---
+// --- consent, one-time codes, limits and alerts ---
+pub mod alert;
 pub mod consent;
 pub mod limits;
 pub mod one_time_code;
 pub mod sms;
+pub use alert::AlertKind;
 pub use consent::{Consent, ConsentLine, ConsentTax};
 pub use limits::{Limit, LimitReached};
 pub use one_time_code::{CodePolicy, CodePurpose, CodeRefusal, IssuedCode};
@@ -87,7 +89,9 @@ pub use credentials::{
     LoginIdentifier, NewPassword, PasswordError, Username, UsernameError, VerificationCode,
     VerificationCodeError,
 };
-pub use approval::{ApprovalProgress, ApprovalStatus, EvidenceKind, MissingStep};
+pub use approval::{
+    ApprovalProgress, ApprovalStatus, ClaimDraft, ClaimStatus, EvidenceKind, MissingStep,
+};
 pub use organization::{OrganizationKind, Role, RoleError, RucomError, RucomNumber, RucomState};
 pub use registration::{
     InvitationDraft, NewOrganization, NewUser, Registration, RegistrationDraft, SecondFactor,

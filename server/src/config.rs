@@ -3,14 +3,85 @@
 
 use std::fmt;
 
+use app::auth::ssr::CodeKey;
 use app::compras::ssr::CompraVigencia;
 use leptos::config::LeptosOptions;
 
 use crate::StartupError;
 
+/// What kind of deployment this is (`VETA_ENTORNO`). Production is the default: a deployment
+/// that forgets the variable gets the safe behaviour (no development SMS log, no demonstration
+/// accounts, a real key required).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deployment {
+    /// `desarrollo`: `scripts/run` and the tests. SMS may be recorded and read at `GET /dev/sms`,
+    /// demonstration data may be loaded, and a missing `VETA_SECRET_KEY` falls back to a fixed,
+    /// public development key.
+    Development,
+    /// `produccion`.
+    Production,
+}
+
+impl Deployment {
+    /// Reads `VETA_ENTORNO` through `var` (default `produccion`).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, StartupError> {
+        match var("VETA_ENTORNO")
+            .map(|value| value.trim().to_lowercase())
+            .as_deref()
+        {
+            None | Some("" | "produccion" | "producción") => Ok(Self::Production),
+            Some("desarrollo") => Ok(Self::Development),
+            Some(_) => Err(StartupError::InvalidSetting {
+                name: "VETA_ENTORNO",
+                reason: "debe ser «produccion» (por defecto) o «desarrollo»",
+            }),
+        }
+    }
+}
+
+/// The key every development server shares when `VETA_SECRET_KEY` is not given: public, so only
+/// for development and tests.
+const DEVELOPMENT_CODE_KEY: [u8; 32] = *b"veta-clave-de-desarrollo-publica";
+
+/// Reads `VETA_SECRET_KEY`: 64 hexadecimal characters (32 bytes), e.g. from `openssl rand -hex 32`.
+/// Every server of one deployment must share it (a code sent by one is checked by another).
+pub fn code_key(
+    deployment: Deployment,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<CodeKey, StartupError> {
+    let invalid = StartupError::InvalidSetting {
+        name: "VETA_SECRET_KEY",
+        reason: "debe tener 64 caracteres hexadecimales (32 bytes), p. ej. de «openssl rand -hex 32»; la misma en todos los servidores",
+    };
+    match var("VETA_SECRET_KEY").map(|value| value.trim().to_owned()) {
+        Some(hex) if !hex.is_empty() => {
+            if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(invalid);
+            }
+            let mut key = [0u8; 32];
+            for (index, byte) in key.iter_mut().enumerate() {
+                *byte = u8::from_str_radix(&hex[2 * index..2 * index + 2], 16)
+                    .map_err(|_| StartupError::InvalidSetting {
+                        name: "VETA_SECRET_KEY",
+                        reason: "debe tener 64 caracteres hexadecimales",
+                    })?;
+            }
+            Ok(CodeKey::new(key))
+        }
+        _ if deployment == Deployment::Development => Ok(CodeKey::new(DEVELOPMENT_CODE_KEY)),
+        _ => Err(StartupError::InvalidSetting {
+            name: "VETA_SECRET_KEY",
+            reason: "falta: en producción defina 64 caracteres hexadecimales, p. ej. de «openssl rand -hex 32» (o VETA_ENTORNO=desarrollo para desarrollo)",
+        }),
+    }
+}
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    pub deployment: Deployment,
+    /// The key of the hashes of short codes (`VETA_SECRET_KEY`).
+    pub code_key: CodeKey,
     pub database_url: DatabaseUrl,
     /// Upper bound of the connection pool; sized for a small machine, see docs/ARCHITECTURE.md.
     pub database_max_connections: u32,
@@ -31,6 +102,8 @@ const DATABASE_MAX_CONNECTIONS_DEFAULT: u32 = 10;
 impl Settings {
     /// Reads `DATABASE_URL` (required), `DATABASE_MAX_CONNECTIONS` and the `LEPTOS_*` overrides.
     pub fn from_env() -> Result<Self, StartupError> {
+        let var = |name: &str| std::env::var(name).ok();
+        let deployment = Deployment::from_vars(var)?;
         let database_url = std::env::var("DATABASE_URL")
             .ok()
             .filter(|url| !url.trim().is_empty())
@@ -73,12 +146,21 @@ impl Settings {
             }
             Err(_) => format!("http://{}", leptos.site_addr),
         };
+        let demo_data = std::env::var("VETA_DEMO_DATA").is_ok_and(|v| v == "1");
+        if demo_data && deployment == Deployment::Production {
+            return Err(StartupError::InvalidSetting {
+                name: "VETA_DEMO_DATA",
+                reason: "las cuentas de demostración solo se cargan con VETA_ENTORNO=desarrollo; quítela en producción",
+            });
+        }
         Ok(Self {
+            deployment,
+            code_key: code_key(deployment, var)?,
             database_url: DatabaseUrl(database_url),
             database_max_connections,
             leptos,
             public_url,
-            demo_data: std::env::var("VETA_DEMO_DATA").is_ok_and(|v| v == "1"),
+            demo_data,
             compra_vigencia,
         })
     }
@@ -140,7 +222,35 @@ impl fmt::Debug for DatabaseUrl {
 
 #[cfg(test)]
 mod tests {
-    use super::DatabaseUrl;
+    use super::{Deployment, DatabaseUrl, code_key};
+
+    fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn production_is_the_default_and_needs_a_key() {
+        assert_eq!(Deployment::from_vars(vars(&[])).ok(), Some(Deployment::Production));
+        assert_eq!(
+            Deployment::from_vars(vars(&[("VETA_ENTORNO", "desarrollo")])).ok(),
+            Some(Deployment::Development)
+        );
+        assert!(Deployment::from_vars(vars(&[("VETA_ENTORNO", "pruebas")])).is_err());
+        assert!(code_key(Deployment::Production, vars(&[])).is_err());
+        assert!(code_key(Deployment::Development, vars(&[])).is_ok());
+        assert!(code_key(Deployment::Production, vars(&[("VETA_SECRET_KEY", "abc")])).is_err());
+        let hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        let key = code_key(Deployment::Production, move |name| {
+            (name == "VETA_SECRET_KEY").then(|| hex.to_owned())
+        })
+        .expect("a valid key");
+        assert!(!format!("{key:?}").contains("0011"));
+    }
 
     #[test]
     fn the_password_never_shows() {

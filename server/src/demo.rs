@@ -3,6 +3,7 @@
 //! in at once, and a title holder's origin codes with their balances, so that they can be sold.
 //! Idempotent: running it again changes nothing. README.md lists the accounts.
 
+use domain::ApprovalStatus;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -202,6 +203,19 @@ async fn seed_origin_codes(pool: &PgPool) -> Result<(), sqlx::Error> {
 }
 
 async fn seed_accounts(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    // Demonstration organisations are approved, with their contacts verified (also those seeded
+    // before approval existed).
+    let organization_ids: Vec<Uuid> = ORGANIZATIONS.iter().map(|o| Uuid::from_u128(o.id)).collect();
+    sqlx::query(
+        "UPDATE organizations SET approval_status = $2,
+                contact_email_verified_at = coalesce(contact_email_verified_at, now()),
+                contact_mobile_verified_at = coalesce(contact_mobile_verified_at, now())
+         WHERE organization_id = ANY($1) AND approval_status <> $2",
+    )
+    .bind(&organization_ids)
+    .bind(ApprovalStatus::Aprobada.code())
+    .execute(pool)
+    .await?;
     let ids: Vec<Uuid> = USERS.iter().map(|u| Uuid::from_u128(u.id)).collect();
     let present: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE user_id = ANY($1)")
         .bind(&ids)
@@ -225,8 +239,9 @@ async fn seed_accounts(pool: &PgPool) -> Result<u64, sqlx::Error> {
         };
         sqlx::query(
             "INSERT INTO organizations (organization_id, kind, document_type, document_number, razon_social,
-                 departamento_code, municipio_code, contact_email, contact_mobile, rucom_number, rucom_state)
-             VALUES ($1, $2, $3, $4, $5, left($6, 2), $6, $7, $8, $9, $10)
+                 departamento_code, municipio_code, contact_email, contact_mobile, rucom_number, rucom_state,
+                 approval_status, contact_email_verified_at, contact_mobile_verified_at)
+             VALUES ($1, $2, $3, $4, $5, left($6, 2), $6, $7, $8, $9, $10, $11, now(), now())
              ON CONFLICT DO NOTHING",
         )
         .bind(Uuid::from_u128(o.id))
@@ -239,6 +254,7 @@ async fn seed_accounts(pool: &PgPool) -> Result<u64, sqlx::Error> {
         .bind(o.mobile)
         .bind(rucom_number)
         .bind(rucom_state)
+        .bind(ApprovalStatus::Aprobada.code())
         .execute(&mut *tx)
         .await?;
         for title in o.titles {

@@ -22,6 +22,7 @@ use hyper_util::rt::TokioExecutor;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
+use crate::config::Deployment;
 use crate::outbox::DeliveryError;
 
 /// Sends one text message. The outbox worker retries whatever fails, so an implementation makes
@@ -80,6 +81,10 @@ fn shown(url: &Uri) -> String {
 /// Why the SMS settings are not usable: one line that names the variable and says what to write.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SmsSettingsError {
+    #[error(
+        "SMS_GATEWAY: en producción defina SMS_GATEWAY=http con SMS_HTTP_URL (el registro de desarrollo, que muestra los códigos en /dev/sms, solo existe con VETA_ENTORNO=desarrollo)"
+    )]
+    RecordingInProduction,
     #[error("SMS_GATEWAY no es válida: «{found}»; use «registro» (desarrollo) o «http»")]
     UnknownGateway { found: String },
     #[error(
@@ -93,14 +98,19 @@ pub enum SmsSettingsError {
 }
 
 impl SmsSettings {
-    /// Reads `SMS_GATEWAY` (default `registro`), and for `http` `SMS_HTTP_URL` (required) and
-    /// `SMS_HTTP_TOKEN` (optional, sent as `Authorization: Bearer …`).
-    pub fn from_env() -> Result<Self, SmsSettingsError> {
-        Self::from_vars(|name| std::env::var(name).ok())
+    /// Reads `SMS_GATEWAY`, and for `http` `SMS_HTTP_URL` (required) and `SMS_HTTP_TOKEN`
+    /// (optional, sent as `Authorization: Bearer …`). In development the default is `registro`;
+    /// in production the gateway must be `http`, said explicitly: a forgotten variable must not
+    /// leave one-time codes readable at `GET /dev/sms`.
+    pub fn from_env(deployment: Deployment) -> Result<Self, SmsSettingsError> {
+        Self::from_vars(deployment, |name| std::env::var(name).ok())
     }
 
     /// As [`Self::from_env`], with the variables read through `var` (for tests).
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, SmsSettingsError> {
+    pub fn from_vars(
+        deployment: Deployment,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SmsSettingsError> {
         let set = |name| {
             var(name)
                 .map(|value: String| value.trim().to_owned())
@@ -110,6 +120,9 @@ impl SmsSettings {
             .map(|name| name.to_lowercase())
             .as_deref()
         {
+            None | Some("registro") if deployment == Deployment::Production => {
+                Err(SmsSettingsError::RecordingInProduction)
+            }
             None | Some("registro") => Ok(Self::Recording),
             Some("http") => {
                 let raw = set("SMS_HTTP_URL").ok_or(SmsSettingsError::MissingHttpUrl)?;
@@ -349,7 +362,33 @@ mod tests {
             .iter()
             .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
             .collect();
-        SmsSettings::from_vars(|name| vars.get(name).cloned())
+        SmsSettings::from_vars(Deployment::Development, |name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn production_never_records_and_needs_the_gateway_said() {
+        let production = |vars: &[(&str, &str)]| {
+            let vars: HashMap<String, String> = vars
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect();
+            SmsSettings::from_vars(Deployment::Production, |name| vars.get(name).cloned())
+        };
+        assert_eq!(
+            production(&[]).err(),
+            Some(SmsSettingsError::RecordingInProduction)
+        );
+        assert_eq!(
+            production(&[("SMS_GATEWAY", "registro")]).err(),
+            Some(SmsSettingsError::RecordingInProduction)
+        );
+        assert!(
+            production(&[
+                ("SMS_GATEWAY", "http"),
+                ("SMS_HTTP_URL", "https://sms.proveedor.com/v1")
+            ])
+            .is_ok()
+        );
     }
 
     #[test]

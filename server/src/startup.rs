@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use app::auth::ssr::PublicUrl;
+use app::auth::ssr::{CodeKey, PublicUrl};
 use app::compras::ssr::CompraVigencia;
 use axum::Router;
 use axum::extract::FromRef;
@@ -30,6 +30,8 @@ pub struct AppState {
     pub dev_sms_log: bool,
     /// How long a purchase may go without progress.
     pub compra_vigencia: CompraVigencia,
+    /// The key of the hashes of short codes.
+    pub code_key: CodeKey,
 }
 
 /// Why the server could not start: each message says what to change.
@@ -77,7 +79,7 @@ impl Application {
     /// connects to the database and migrates it.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let mail = MailSettings::from_env()?;
-        let sms = SmsSettings::from_env()?;
+        let sms = SmsSettings::from_env(settings.deployment)?;
         let addr = settings.leptos.site_addr;
         let listener =
             TcpListener::bind(addr)
@@ -112,6 +114,7 @@ impl Application {
             public_url: settings.public_url,
             dev_sms_log: sms.is_recording(),
             compra_vigencia: settings.compra_vigencia,
+            code_key: settings.code_key,
         });
         Ok(Self { listener, router })
     }
@@ -144,6 +147,7 @@ pub fn router(state: AppState) -> Router {
     let public_url = PublicUrl(state.public_url.clone());
     let options = state.leptos_options.clone();
     let vigencia = state.compra_vigencia;
+    let code_key = state.code_key.clone();
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/ws/v1/openapi.json", get(web_service::openapi))
@@ -162,6 +166,7 @@ pub fn router(state: AppState) -> Router {
                 provide_context(pool.clone());
                 provide_context(public_url.clone());
                 provide_context(vigencia);
+                provide_context(code_key.clone());
             },
             move || app::shell(options.clone()),
         )

@@ -14,7 +14,7 @@ pub use login::{CodePage, LoginPage, SignOutButtons};
 pub use recovery::{RecoverPage, ResetPasswordPage};
 pub use register::{RegisterPage, VerifyEmailPage};
 
-use domain::{OrganizationKind, Role};
+use domain::{ApprovalStatus, OrganizationKind, Role};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -36,6 +36,8 @@ pub struct OrganizationSummary {
     pub organization_id: Uuid,
     pub razon_social: String,
     pub kind: OrganizationKind,
+    /// Only an approved organisation trades (see `domain::approval`).
+    pub approval: ApprovalStatus,
 }
 
 /// The signed-in user of this browser, or none.

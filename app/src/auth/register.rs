@@ -7,8 +7,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
+use crate::approval::SubmitClaim;
 use crate::error::AppError;
-use crate::forms::{Field, FormMessage, FormState, FormValues, SelectField};
+use crate::forms::{Field, FormMessage, FormState, FormValues, SelectField, chosen_file};
 
 /// Validity of the link in the verification email.
 pub const VERIFICATION_LINK_HOURS: i32 = 48;
@@ -66,9 +67,17 @@ pub fn RegisterPage() -> impl IntoView {
     let state = FormState::new();
     let action = ServerAction::<Register>::new();
     let sent_to = RwSignal::new(None::<String>);
+    // The last draft sent: a claim is made with it when its document or titles are taken.
+    let last_draft = RwSignal::new(None::<RegistrationDraft>);
+    let taken = RwSignal::new(false);
     Effect::new(move |_| match action.value().get() {
         Some(Ok(email)) => sent_to.set(Some(email)),
-        Some(Err(error)) => state.show(&error),
+        Some(Err(error)) => {
+            taken.set(error.field_errors().is_some_and(|errors| {
+                errors.has_code("organization_exists") || errors.has_code("title_taken")
+            }));
+            state.show(&error);
+        }
         None => {}
     });
 
@@ -109,6 +118,7 @@ pub fn RegisterPage() -> impl IntoView {
             password_confirmation: form.get("password_confirmation"),
         };
         if state.check(draft.validate()).is_some() {
+            last_draft.set(Some(draft.clone()));
             action.dispatch(Register { draft });
         }
     };
@@ -158,6 +168,9 @@ pub fn RegisterPage() -> impl IntoView {
                 <FormMessage state />
                 <button class="boton" type="submit" disabled=move || action.pending().get()>"Registrar"</button>
             </form>
+            <Show when=move || taken.get()>
+                <ClaimForm draft=last_draft />
+            </Show>
         }
     };
 
@@ -174,6 +187,80 @@ pub fn RegisterPage() -> impl IntoView {
             </p>
             <p><A href="/ingresar">"Ir a ingresar"</A></p>
         </Show>
+    }
+}
+
+/// "Presentar una reclamación": the document or a title of the registration is held by another
+/// registration. The claim goes to the Administrador OTTM with the SHA-256 of the evidence; the
+/// claimant is never told who holds them.
+#[component]
+fn ClaimForm(draft: RwSignal<Option<RegistrationDraft>>) -> impl IntoView {
+    let state = FormState::new();
+    let claim = ServerAction::<SubmitClaim>::new();
+    let evidence = RwSignal::new(String::new());
+    let statement = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Err(error)) = claim.value().get() {
+            state.show(&error);
+        }
+    });
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: leptos::web_sys::HtmlInputElement = event_target(&ev);
+        leptos::task::spawn_local(async move {
+            if let Some((_, bytes)) = chosen_file(&input).await {
+                evidence.set(domain::Sha256Hex::of_bytes(&bytes).to_string());
+            }
+        });
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(draft) = draft.get_untracked() else {
+            return;
+        };
+        let typed = domain::ClaimDraft {
+            statement: statement.get_untracked(),
+            evidence_sha256: evidence.get_untracked(),
+        };
+        if state.check(typed.validate()).is_some() {
+            claim.dispatch(SubmitClaim { draft, claim: typed });
+        }
+    };
+    view! {
+        <section class="seccion-secundaria">
+            <h2>"Presentar una reclamación"</h2>
+            {move || if matches!(claim.value().get(), Some(Ok(()))) {
+                view! {
+                    <p class="mensaje-exito" role="status">
+                        "Recibimos su reclamación. El Administrador OTTM la revisará y le escribirá al correo del administrador que indicó."
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <p>"Si el documento o el título son de su organización y nadie de ella los registró, explique por qué y adjunte un soporte (RUT, certificado del Registro Minero). El Administrador OTTM decide; mientras tanto, quien los registró no puede operar sin aprobación."</p>
+                    <form class="formulario" on:submit=on_submit novalidate>
+                        <div class="campo">
+                            <label for="campo-claim-statement" class="obligatorio">"Explicación"</label>
+                            <textarea id="campo-claim-statement" rows="4" maxlength="2000"
+                                prop:value=move || statement.get()
+                                on:input=move |ev| statement.set(event_target_value(&ev))></textarea>
+                            <ul class="errores-campo">
+                                {move || crate::forms::messages_for(state, "claim.statement").into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                            </ul>
+                        </div>
+                        <div class="campo">
+                            <label for="campo-claim-soporte" class="obligatorio">"Soporte de la reclamación"</label>
+                            <input id="campo-claim-soporte" type="file" on:change=on_file />
+                            <p class="ayuda">"Se envía solo su SHA-256: " <code class="hash">{move || evidence.get()}</code></p>
+                            <ul class="errores-campo">
+                                {move || crate::forms::messages_for(state, "claim.evidence_sha256").into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                            </ul>
+                        </div>
+                        <FormMessage state />
+                        <button class="boton" type="submit" disabled=move || claim.pending().get()>"Enviar reclamación"</button>
+                    </form>
+                }.into_any()
+            }}
+        </section>
     }
 }
 

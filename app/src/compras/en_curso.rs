@@ -10,13 +10,17 @@ use leptos_router::hooks::use_location;
 use super::{EnCursoRow, count_en_curso, list_en_curso};
 use crate::users::AccessMessage;
 
-/// The statuses of the legend, in the seed's order.
-const LEGEND: [CompraStatus; 5] = [
+/// The statuses of the legend, in the seed's order, then those of purchases that ended without
+/// confirmation (shown for a few days).
+const LEGEND: [CompraStatus; 8] = [
     CompraStatus::GestionadaPorVendedor,
     CompraStatus::PendientePorConfirmar,
     CompraStatus::EnGestionComprador,
     CompraStatus::PendienteGestionVendedor,
     CompraStatus::ReversionPendientePorConfirmar,
+    CompraStatus::Anulada,
+    CompraStatus::RechazadaPorVendedor,
+    CompraStatus::Vencida,
 ];
 
 /// `/transacciones-en-curso`.

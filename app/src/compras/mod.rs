@@ -8,6 +8,7 @@
 //! `Compra::check_seller_balances`): the wizard runs them in the browser as the user types and the
 //! server runs them again at every step.
 
+mod decline;
 mod en_curso;
 mod valores;
 mod venta;
@@ -16,6 +17,7 @@ mod wizard;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+pub use decline::DeclinePage;
 pub use en_curso::{EnCursoBell, EnCursoPage};
 pub use venta::SellerEditorPage;
 pub use wizard::{CompraComercializadorPage, CompraExplotadorPage, ResumePage};
@@ -41,6 +43,8 @@ pub struct CompraView {
     pub draft: CompraDraft,
     /// The seller found in the registry, once identified.
     pub seller: Option<SellerContact>,
+    /// What the validation code sent to the seller approves (while one is pending).
+    pub consent: Option<domain::Consent>,
     /// Once confirmed.
     pub ptm_code: Option<String>,
     /// `DD/MM/AAAA HH:MM`: when it expires without progress.
@@ -95,6 +99,17 @@ pub struct SellerEditor {
     pub rows: Vec<SaldoDisponible>,
 }
 
+/// What the seller sees on the page of its decline link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclineView {
+    pub buyer: String,
+    pub seller: String,
+    pub status: CompraStatus,
+    pub invoice_date: String,
+    /// Each line as its consent states it (empty while the lines are not complete).
+    pub lines: Vec<String>,
+}
+
 /// A TXT file's errors as field errors of the field `txt` (one per bad line).
 pub fn txt_errors(error: &BalancesTxtError) -> ValidationErrors {
     match error {
@@ -117,8 +132,8 @@ pub fn txt_errors(error: &BalancesTxtError) -> ValidationErrors {
 pub async fn find_seller(draft: CompraDraft) -> Result<SellerContact, AppError> {
     crate::error::with_status(
         async move {
-            let (pool, _, buyer_id) = ssr::buyer().await?;
-            ssr::lookup_seller(&pool, buyer_id, &draft).await
+            let (pool, user, buyer_id) = ssr::buyer().await?;
+            ssr::lookup_seller(&pool, &user, buyer_id, &draft).await
         }
         .await,
     )
@@ -210,6 +225,18 @@ pub async fn confirm_compra(compra_id: Uuid, code: String) -> Result<Confirmacio
     )
 }
 
+/// "Anular": the buyer ends a purchase before its confirmation.
+#[server(endpoint = "compras/anular")]
+pub async fn annul_compra(compra_id: Uuid) -> Result<CompraView, AppError> {
+    crate::error::with_status(
+        async move {
+            let (pool, _, buyer_id) = ssr::buyer().await?;
+            ssr::annul(&pool, buyer_id, compra_id).await
+        }
+        .await,
+    )
+}
+
 /// "Transacciones en curso".
 #[server(endpoint = "compras/en-curso")]
 pub async fn list_en_curso() -> Result<Vec<EnCursoRow>, AppError> {
@@ -257,5 +284,21 @@ pub async fn submit_seller_detail(
             ssr::submit_from_link(&crate::auth::ssr::pool()?, &token, lines, taxes).await
         }
         .await,
+    )
+}
+
+/// What the seller's decline link shows (no account needed: the link is the key).
+#[server(endpoint = "venta/rechazo")]
+pub async fn open_decline(token: String) -> Result<DeclineView, AppError> {
+    crate::error::with_status(
+        async move { ssr::decline_view(&crate::auth::ssr::pool()?, &token).await }.await,
+    )
+}
+
+/// The seller declines the purchase ("No reconozco esta compra" when `disowned`).
+#[server(endpoint = "venta/rechazar")]
+pub async fn decline_compra(token: String, disowned: bool) -> Result<(), AppError> {
+    crate::error::with_status(
+        async move { ssr::decline(&crate::auth::ssr::pool()?, &token, disowned).await }.await,
     )
 }

@@ -8,7 +8,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::valores::{LinesTable, SaleValuesPanel, Typing};
-use super::{SaldoDisponible, SellerEditor, open_seller_editor, submit_seller_detail};
+use super::{
+    SaldoDisponible, SellerEditor, decline_compra, open_seller_editor, submit_seller_detail,
+};
 use crate::forms::{FormMessage, FormState, messages_for};
 
 /// `/venta/:token`.
@@ -43,8 +45,10 @@ fn Editor(editor: SellerEditor, token: String) -> impl IntoView {
     let confirming = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let sent = RwSignal::new(false);
+    let declining = RwSignal::new(false);
+    let declined = RwSignal::new(false);
     let currency = editor.transaction.currency.clone();
-    let buyer = editor.buyer.clone();
+    let buyer = StoredValue::new(editor.buyer.clone());
 
     // "Subir datos": the rows with a quantity become the lines (checked against what is listed).
     let on_upload = move |_| {
@@ -117,12 +121,30 @@ fn Editor(editor: SellerEditor, token: String) -> impl IntoView {
         });
     };
 
+    let on_decline = move |disowned: bool| {
+        declining.set(false);
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match decline_compra(token.get_value(), disowned).await {
+                Ok(()) => {
+                    state.clear();
+                    declined.set(true);
+                }
+                Err(error) => state.show(&error),
+            }
+            busy.set(false);
+        });
+    };
+
     let summary = StoredValue::new(editor);
     let currency = StoredValue::new(currency);
     view! {
+        <Show when=move || !declined.get() fallback=|| view! {
+            <p class="mensaje-exito" role="status">"La compra quedó rechazada: no se movió nada de sus saldos, y el comprador fue informado."</p>
+        }>
         <Show when=move || !sent.get() fallback=move || view! {
             <p class="mensaje-exito" role="status">
-                {format!("Sus datos fueron enviados a {}. Cuando el comprador envíe la transacción, usted recibirá el código de validación por correo y SMS.", buyer.clone())}
+                {format!("Sus datos fueron enviados a {}. Cuando el comprador envíe la transacción, usted recibirá el código de validación por correo y SMS.", buyer.get_value())}
             </p>
         }>
         {move || summary.with_value(|editor| {
@@ -204,7 +226,20 @@ fn Editor(editor: SellerEditor, token: String) -> impl IntoView {
                 <button type="button" class="boton boton-claro" on:click=move |_| confirming.set(false)>"Cerrar"</button>
             </div>
         })}
+        <p class="acciones">
+            <button type="button" class="boton boton-claro" disabled=move || busy.get()
+                on:click=move |_| declining.set(true)>"Rechazar esta venta"</button>
+        </p>
+        {move || declining.get().then(|| view! {
+            <div class="dialogo" role="alertdialog" aria-modal="true" aria-labelledby="dialogo-rechazar">
+                <p id="dialogo-rechazar">"¿Rechaza esta compra? No se moverá nada de sus saldos y el comprador será informado."</p>
+                <button type="button" class="boton" on:click=move |_| on_decline(true)>"No reconozco esta compra"</button>
+                <button type="button" class="boton" on:click=move |_| on_decline(false)>"La reconozco, pero la rechazo"</button>
+                <button type="button" class="boton boton-claro" on:click=move |_| declining.set(false)>"Cerrar"</button>
+            </div>
+        })}
         <FormMessage state />
+        </Show>
         </Show>
     }
 }

@@ -4,7 +4,7 @@
 //! validation code that confirms the purchase.
 
 use domain::compra::SellerType;
-use domain::compra_status::{Channel, CompraStatus, SellerChannel};
+use domain::compra_status::{Channel, CompraEvent, CompraState, CompraStatus, SellerChannel};
 use domain::{
     Closings, CompraDraft, Currency, Departamento, DocumentType, Fecha, Sha256Hex,
     TransactionDraft, ValidationErrors,
@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use super::valores::{LinesTable, SaleValuesPanel, Typing};
 use super::{
-    CompraView, confirm_compra, find_seller, get_compra, hand_to_seller, save_compra,
-    submit_compra, txt_errors, upload_txt,
+    CompraView, annul_compra, confirm_compra, find_seller, get_compra, hand_to_seller,
+    save_compra, submit_compra, txt_errors, upload_txt,
 };
 use crate::error::AppError;
 use crate::forms::{BoundField, BoundSelect, FormMessage, FormState, chosen_file};
@@ -115,6 +115,9 @@ fn status_note(view: &CompraView) -> String {
         CompraStatus::PendienteGestionVendedor => "La transacción está del lado de su vendedor. Verifique el listado de transacciones en curso para poder retomarla.".to_owned(),
         CompraStatus::GestionadaPorVendedor => "El vendedor envió los minerales, las cantidades y los valores. Revíselos y pulse «Enviar» para que reciba el código de validación.".to_owned(),
         CompraStatus::PendientePorConfirmar => "Le enviamos al vendedor el código de validación por correo y SMS. Escríbalo abajo para confirmar la transacción.".to_owned(),
+        CompraStatus::Anulada => "Usted anuló esta transacción: no se movió nada de los saldos.".to_owned(),
+        CompraStatus::RechazadaPorVendedor => "El vendedor rechazó esta transacción: no se movió nada de los saldos.".to_owned(),
+        CompraStatus::Vencida => "Esta transacción venció sin confirmarse: no se movió nada de los saldos.".to_owned(),
         _ => String::new(),
     }
 }
@@ -143,6 +146,7 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
     let notice = RwSignal::new(None::<String>);
     let seller_found = RwSignal::new(compra.get_untracked().and_then(|c| c.seller));
     let confirm_dialog = RwSignal::new(None::<SellerChannel>);
+    let annul_dialog = RwSignal::new(false);
     let confirmed = RwSignal::new(compra.get_untracked().and_then(|c| c.ptm_code));
     let code = RwSignal::new(String::new());
 
@@ -277,6 +281,21 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
             return;
         }
         run(Box::pin(submit_compra(compra_id(), typed)), None);
+    };
+    let on_annul = move |_| {
+        annul_dialog.set(false);
+        let Some(id) = compra_id() else { return };
+        run(
+            Box::pin(annul_compra(id)),
+            Some("La transacción quedó anulada: no se movió nada.".to_owned()),
+        );
+    };
+    // Either party may end a purchase before its confirmation (domain's life cycle decides).
+    let may_annul = move || {
+        compra.get().is_some_and(|c| {
+            CompraState::restore(c.status, c.channel)
+                .is_ok_and(|state| state.accepts(CompraEvent::BuyerCancelled))
+        })
     };
     let on_confirm = move |_| {
         let Some(id) = compra_id() else { return };
@@ -434,13 +453,31 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
                 <Show when=move || matches!(status(), CompraStatus::EnGestionComprador | CompraStatus::GestionadaPorVendedor) && channel_chosen.get()>
                     <button type="button" class="boton" on:click=on_submit>"Enviar"</button>
                 </Show>
+                <Show when=may_annul>
+                    <button type="button" class="boton boton-secundario" on:click=move |_| annul_dialog.set(true)>"Anular transacción"</button>
+                </Show>
             </p>
+            {move || annul_dialog.get().then(|| view! {
+                <div class="dialogo" role="alertdialog" aria-modal="true" aria-labelledby="dialogo-anular">
+                    <p id="dialogo-anular">"¿Anular esta transacción? No se moverá nada; el vendedor será informado y el código o el enlace que recibió dejarán de servir."</p>
+                    <button type="button" class="boton" on:click=on_annul>"Anular"</button>
+                    <button type="button" class="boton boton-claro" on:click=move |_| annul_dialog.set(false)>"Cerrar"</button>
+                </div>
+            })}
     }
     .into_any();
     let validation = view! {
         <Show when=move || status() == CompraStatus::PendientePorConfirmar>
             <section class="formulario" aria-label="Validación de la transacción">
                 <h2>"Validación de la transacción"</h2>
+                {move || compra.get().and_then(|c| c.consent).map(|consent| view! {
+                    <div class="consentimiento" data-testid="consentimiento">
+                        <p>{format!("El código que recibió el vendedor aprueba exactamente esta compra de {}:", consent.buyer)}</p>
+                        <ol>{consent.lines.iter().map(|line| view! { <li>{line.describe()}</li> }).collect_view()}</ol>
+                        <p>{format!("Valor incluido impuestos: {}", consent.including_taxes)}</p>
+                        <p class="ayuda">"Si cambia algo, el código deja de servir y el vendedor debe recibir otro."</p>
+                    </div>
+                })}
                 <div class="campo">
                     <label for="campo-code">"Código de validación de la transacción"</label>
                     <input id="campo-code" type="text" inputmode="numeric" autocomplete="one-time-code"
@@ -453,6 +490,8 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
                 <p class="acciones">
                     <button type="button" class="boton" disabled=move || busy.get() on:click=on_confirm>"Confirmar transacción"</button>
                     <button type="button" class="boton boton-claro" disabled=move || busy.get() on:click=on_submit>"Reenviar código al vendedor"</button>
+                    <button type="button" class="boton boton-claro" disabled=move || busy.get() on:click=on_save>"Editar la transacción"</button>
+                    <button type="button" class="boton boton-secundario" disabled=move || busy.get() on:click=move |_| annul_dialog.set(true)>"Anular transacción"</button>
                 </p>
             </section>
         </Show>

@@ -41,6 +41,7 @@ impl TestApp {
             public_url: "http://veta.test".to_owned(),
             dev_sms_log: true,
             compra_vigencia: app::compras::ssr::CompraVigencia::default(),
+            code_key: app::auth::ssr::CodeKey::new([7; 32]),
         });
         Self {
             router,

@@ -569,7 +569,11 @@ fn http_gateway(url: &str) -> HttpSmsGateway {
         ("SMS_HTTP_URL", url.to_owned()),
         ("SMS_HTTP_TOKEN", "t0k3n".to_owned()),
     ]);
-    match SmsSettings::from_vars(|name| vars.get(name).cloned()).expect("valid settings") {
+    match SmsSettings::from_vars(server::config::Deployment::Development, |name| {
+        vars.get(name).cloned()
+    })
+    .expect("valid settings")
+    {
         SmsSettings::Http(settings) => HttpSmsGateway::new(&settings),
         SmsSettings::Recording => unreachable!("SMS_GATEWAY=http"),
     }

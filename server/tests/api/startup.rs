@@ -7,6 +7,8 @@ use std::process::Command;
 fn run_server(vars: &[(&str, &str)], remove: &[&str]) -> (Option<i32>, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
     command.env("RUST_LOG", "info");
+    // Development unless a test says otherwise: production refuses what these tests leave out.
+    command.env("VETA_ENTORNO", "desarrollo");
     for name in remove {
         command.env_remove(name);
     }
@@ -81,4 +83,36 @@ fn a_bad_pool_size_names_the_variable() {
     );
     assert_eq!(code, Some(1));
     assert_one_clear_line(&stderr, "error: DATABASE_MAX_CONNECTIONS no es válida");
+}
+
+#[test]
+fn production_refuses_the_development_sms_log_and_a_missing_key() {
+    let base = [
+        ("VETA_ENTORNO", "produccion"),
+        ("DATABASE_URL", "postgres://veta@127.0.0.1:1/veta"),
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
+    ];
+    let (code, stderr) = run_server(&base, &["VETA_SECRET_KEY", "SMS_GATEWAY"]);
+    assert_eq!(code, Some(1));
+    assert_one_clear_line(&stderr, "error: VETA_SECRET_KEY no es válida: falta");
+
+    let with_key = [
+        base[0],
+        base[1],
+        base[2],
+        (
+            "VETA_SECRET_KEY",
+            "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+        ),
+    ];
+    let (code, stderr) = run_server(&with_key, &["SMS_GATEWAY"]);
+    assert_eq!(code, Some(1));
+    assert_one_clear_line(&stderr, "error: SMS_GATEWAY: en producción defina SMS_GATEWAY=http");
+    assert!(!stderr.contains("0011"), "the key never shows");
+
+    let mut demo = with_key.to_vec();
+    demo.push(("VETA_DEMO_DATA", "1"));
+    let (code, stderr) = run_server(&demo, &["SMS_GATEWAY"]);
+    assert_eq!(code, Some(1));
+    assert_one_clear_line(&stderr, "error: VETA_DEMO_DATA no es válida");
 }

@@ -10,6 +10,8 @@ pub enum AuthEvent {
     Registro,
     CorreoVerificado,
     IngresoFallido,
+    /// A password attempt that was recorded as a failure before the verification, and was right.
+    ContrasenaCorrecta,
     CuentaBloqueada,
     CodigoEnviado,
     CodigoFallido,
@@ -30,6 +32,7 @@ impl AuthEvent {
             Self::Registro => "REGISTRO",
             Self::CorreoVerificado => "CORREO_VERIFICADO",
             Self::IngresoFallido => "INGRESO_FALLIDO",
+            Self::ContrasenaCorrecta => "CONTRASENA_CORRECTA",
             Self::CuentaBloqueada => "CUENTA_BLOQUEADA",
             Self::CodigoEnviado => "CODIGO_ENVIADO",
             Self::CodigoFallido => "CODIGO_FALLIDO",

@@ -13,6 +13,8 @@ pub mod sessions;
 pub mod signin;
 pub mod tokens;
 
+pub use secrets::{CodeKey, code_key};
+
 use leptos::prelude::*;
 use sqlx::PgPool;
 

@@ -1,6 +1,7 @@
 //! Registration of an organisation and its administrator, and email verification.
 
-use domain::{EmailAddress, FieldError, RegistrationDraft, ValidationErrors};
+use domain::limits::{REGISTRATIONS_PER_ADDRESS, REGISTRATIONS_PER_EMAIL};
+use domain::{ApprovalStatus, EmailAddress, FieldError, RegistrationDraft, ValidationErrors};
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -10,6 +11,7 @@ use super::tokens::{self, Purpose, TokenProblem};
 use super::{passwords, public_url, request};
 use crate::auth::register::VERIFICATION_LINK_HOURS;
 use crate::error::AppError;
+use crate::limits;
 use crate::notify;
 
 /// Links per account and hour a person may ask for (verification, recovery).
@@ -28,22 +30,29 @@ pub async fn register(pool: &PgPool, draft: &RegistrationDraft) -> Result<String
     let organization = &registration.organization;
     let admin = &registration.admin;
     let address = request::client_address().await;
+    let mut tx = pool.begin().await?;
+    limits::attempt(&mut tx, &REGISTRATIONS_PER_ADDRESS, &address, None).await?;
+    limits::attempt(&mut tx, &REGISTRATIONS_PER_EMAIL, admin.email.as_ref(), None).await?;
+    tx.commit().await?;
 
-    // What is already taken, as field errors. The admin's email is not checked here: an
+    // What is already taken, as field errors; never who holds it. A rejected registration holds
+    // nothing. The admin's email is not checked here: an
     // existing account gets an email instead, so this form never tells who has an account.
     let mut taken = Vec::new();
     let document_taken: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM organizations WHERE document_type = $1 AND document_number = $2)",
+        "SELECT EXISTS (SELECT 1 FROM organizations
+                        WHERE document_type = $1 AND document_number = $2 AND approval_status <> $3)",
     )
     .bind(organization.document.document_type().code())
     .bind(organization.document.as_str())
+    .bind(ApprovalStatus::Rechazada.code())
     .fetch_one(pool)
     .await?;
     if document_taken {
         taken.push(field(
             "organization.document_number",
             "organization_exists",
-            "Número de documento: ya hay una organización registrada con este documento. Pida a su administrador que lo invite.",
+            "Número de documento: ya hay una organización registrada con este documento. Si es la suya, pida a su administrador que lo invite; si nadie de su organización la registró, presente una reclamación.",
         ));
     }
     let username_taken: bool =
@@ -74,7 +83,7 @@ pub async fn register(pool: &PgPool, draft: &RegistrationDraft) -> Result<String
             field: "organization.codigos_expediente".to_owned(),
             code: "title_taken".to_owned(),
             message: format!(
-                "Códigos de expediente: el título {title} ya está registrado por otro titular."
+                "Códigos de expediente: el título {title} ya está registrado por otro titular. Si es suyo, presente una reclamación."
             ),
         });
     }

@@ -1,7 +1,7 @@
 //! Sessions in PostgreSQL behind the `veta_sesion` cookie: created after the second factor,
 //! ended by sign-out, by the idle timeout or by the absolute timeout.
 
-use domain::{OrganizationKind, Role};
+use domain::{ApprovalStatus, OrganizationKind, Role};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -43,6 +43,7 @@ struct SessionRow {
     organization_id: Option<Uuid>,
     razon_social: Option<String>,
     kind: Option<String>,
+    approval_status: Option<String>,
 }
 
 /// The signed-in user of this request, if its session is alive; marks the session as used (to
@@ -57,7 +58,7 @@ pub async fn current(pool: &PgPool) -> Result<Option<SignedInUser>, AppError> {
     let row: Option<SessionRow> = sqlx::query_as(
         "WITH live AS (
              SELECT s.session_hash, s.last_seen_at, u.user_id, u.full_name, u.role,
-                    o.organization_id, o.razon_social, o.kind
+                    o.organization_id, o.razon_social, o.kind, o.approval_status
              FROM sessions s JOIN users u ON u.user_id = s.user_id
              LEFT JOIN organizations o ON o.organization_id = u.organization_id
              WHERE s.session_hash = $1 AND u.active
@@ -68,7 +69,8 @@ pub async fn current(pool: &PgPool) -> Result<Option<SignedInUser>, AppError> {
              WHERE session_hash = (SELECT session_hash FROM live
                                    WHERE last_seen_at < now() - interval '1 minute')
          )
-         SELECT user_id, full_name, role, organization_id, razon_social, kind FROM live",
+         SELECT user_id, full_name, role, organization_id, razon_social, kind, approval_status
+         FROM live",
     )
     .bind(secrets::hash(&secret))
     .bind(IDLE_TIMEOUT_MIN)
@@ -78,12 +80,20 @@ pub async fn current(pool: &PgPool) -> Result<Option<SignedInUser>, AppError> {
         return Ok(None);
     };
     let role = Role::parse(&row.role).map_err(|_| AppError::Internal)?;
-    let organization = match (row.organization_id, row.razon_social, row.kind) {
-        (Some(organization_id), Some(razon_social), Some(kind)) => Some(OrganizationSummary {
-            organization_id,
-            razon_social,
-            kind: OrganizationKind::parse(&kind).map_err(|_| AppError::Internal)?,
-        }),
+    let organization = match (
+        row.organization_id,
+        row.razon_social,
+        row.kind,
+        row.approval_status,
+    ) {
+        (Some(organization_id), Some(razon_social), Some(kind), Some(approval)) => {
+            Some(OrganizationSummary {
+                organization_id,
+                razon_social,
+                kind: OrganizationKind::parse(&kind).map_err(|_| AppError::Internal)?,
+                approval: ApprovalStatus::from_code(&approval).map_err(|_| AppError::Internal)?,
+            })
+        }
         _ => None,
     };
     Ok(Some(SignedInUser {

@@ -1,16 +1,23 @@
 //! The sign-in flow on the server: password, then a one-time code by email or SMS.
 //!
-//! Throttling is counted from the audit trail, by what was typed (so accounts that do not exist
-//! are throttled exactly like real ones and answers never reveal which exist) and by address.
+//! Password throttling is counted from the audit trail, by what was typed (so accounts that do not
+//! exist are throttled exactly like real ones and answers never reveal which exist) and by address.
+//! Each attempt is recorded as a failure *before* the password is verified, under a lock on what
+//! was typed, and turned into a success only after: a burst of guesses cannot all pass the count.
+//! Wrong codes are counted per account across codes (`domain::limits::WRONG_SIGN_IN_CODES_PER_ACCOUNT`):
+//! past the limit the account is locked, its owner told and an alert raised.
 
-use domain::{LoginIdentifier, SecondFactor, VerificationCode};
+use domain::limits::WRONG_SIGN_IN_CODES_PER_ACCOUNT;
+use domain::{AlertKind, CodePurpose, IssuedCode, LoginIdentifier, SecondFactor, VerificationCode};
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::audit::{self, AuthEvent, Entry};
 use super::{cookies, passwords, public_url, request, secrets, sessions};
+use crate::alerts::ssr::{NewAlert, raise};
 use crate::error::AppError;
+use crate::limits::{self, Recorded};
 use crate::notify;
 
 /// Failed passwords for one identifier, within the window, before it is locked for the window.
@@ -18,13 +25,8 @@ pub const ACCOUNT_FAILURES_MAX: i64 = 5;
 /// Failed passwords from one address, within the window, before it is refused for the window.
 pub const ADDRESS_FAILURES_MAX: i64 = 30;
 pub const FAILURE_WINDOW_MIN: i32 = 15;
-/// A code is valid this long…
-pub const CODE_VALIDITY_MIN: i32 = 5;
-/// …accepts this many wrong tries, after which a new one must be requested…
-pub const CODE_ATTEMPTS_MAX: i32 = 5;
-/// …and a new one can be sent this many times per sign-in, no sooner than this after the last.
-pub const CODE_SENDS_MAX: i32 = 5;
-pub const CODE_RESEND_WAIT_S: i32 = 60;
+/// The rules of the code: `domain::one_time_code`.
+const PURPOSE: CodePurpose = CodePurpose::SignIn;
 /// The browser keeps the pending sign-in this long.
 const CHALLENGE_COOKIE_S: i64 = 15 * 60;
 
@@ -69,8 +71,6 @@ pub async fn password_step(
             "Escriba su usuario o correo y su contraseña.".to_owned(),
         ));
     }
-    throttle(pool, &typed, &address).await?;
-
     let candidate: Option<Candidate> = match LoginIdentifier::parse(&typed) {
         Some(LoginIdentifier::Email(email)) => {
             sqlx::query_as(candidate_where!("email = $1"))
@@ -86,15 +86,23 @@ pub async fn password_step(
         }
         None => None,
     };
+    let attempt = record_attempt(pool, candidate.as_ref(), &typed, &address).await?;
+
     let stored = candidate.as_ref().and_then(|c| c.password_hash.clone());
-    let matches = passwords::verify(password, stored).await;
+    let matches = passwords::verify(password, stored).await?;
     let user = match candidate {
         Some(user) if matches && user.active => user,
         other => {
-            record_failure(pool, other.as_ref(), &typed, &address).await?;
+            lock_after_failures(pool, other.as_ref(), &typed, &address).await?;
             return Err(AppError::Refused(WRONG_CREDENTIALS.to_owned()));
         }
     };
+    // The password was right: the attempt recorded as a failure was not one.
+    sqlx::query("UPDATE auth_events SET kind = $2 WHERE auth_event_id = $1")
+        .bind(attempt)
+        .bind(AuthEvent::ContrasenaCorrecta.code())
+        .execute(pool)
+        .await?;
     if !user.email_verified {
         return Err(AppError::Refused(
             "Su correo aún no está verificado: abra el enlace que le enviamos al registrarse, o pida uno nuevo en «Reenviar verificación».".to_owned(),
@@ -109,8 +117,15 @@ pub async fn password_step(
         _ => SecondFactor::Email,
     };
     let challenge = secrets::new_secret();
-    let code = VerificationCode::from_random(secrets::random_u32());
+    let code = VerificationCode::from_random(secrets::random_u64());
     let mut tx = pool.begin().await?;
+    // An account locked by wrong codes gets no new code until the lock ends.
+    limits::check(
+        &mut tx,
+        &WRONG_SIGN_IN_CODES_PER_ACCOUNT,
+        &user.user_id.to_string(),
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO login_challenges (challenge_hash, user_id, code_hash, channel, expires_at)
          VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5))",
@@ -119,7 +134,7 @@ pub async fn password_step(
     .bind(user.user_id)
     .bind(secrets::code_hash(&challenge, code.as_ref()))
     .bind(channel.code())
-    .bind(CODE_VALIDITY_MIN)
+    .bind(PURPOSE.policy().validity_minutes)
     .execute(&mut *tx)
     .await?;
     send_code(&mut tx, &user, channel, &code, &address).await?;
@@ -133,17 +148,35 @@ pub async fn password_step(
     Ok(())
 }
 
-async fn throttle(pool: &PgPool, typed: &str, address: &str) -> Result<(), AppError> {
+/// Checks the throttle and records the attempt as a failure, in one transaction under a lock on
+/// what was typed and one on the address: of concurrent attempts, only as many as the throttle
+/// allows get through to the (slow) verification. Returns the recorded event's id.
+async fn record_attempt(
+    pool: &PgPool,
+    user: Option<&Candidate>,
+    typed: &str,
+    address: &str,
+) -> Result<i64, AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('ingreso/' || $1, 0)),
+                pg_advisory_xact_lock(hashtextextended('ingreso-direccion/' || $2, 0))",
+    )
+    .bind(typed)
+    .bind(address)
+    .execute(&mut *tx)
+    .await?;
     let (by_identifier, by_address): (i64, i64) = sqlx::query_as(
         "SELECT count(*) FILTER (WHERE identifier = $1), count(*) FILTER (WHERE client_address = $2)
          FROM auth_events
-         WHERE kind = 'INGRESO_FALLIDO' AND at > now() - make_interval(mins => $3)
+         WHERE kind = $4 AND at > now() - make_interval(mins => $3)
            AND (identifier = $1 OR client_address = $2)",
     )
     .bind(typed)
     .bind(address)
     .bind(FAILURE_WINDOW_MIN)
-    .fetch_one(pool)
+    .bind(AuthEvent::IngresoFallido.code())
+    .fetch_one(&mut *tx)
     .await?;
     if by_identifier >= ACCOUNT_FAILURES_MAX {
         return Err(AppError::Throttled(format!(
@@ -155,37 +188,51 @@ async fn throttle(pool: &PgPool, typed: &str, address: &str) -> Result<(), AppEr
             "Demasiados intentos fallidos desde su conexión. Espere {FAILURE_WINDOW_MIN} minutos."
         )));
     }
-    Ok(())
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO auth_events (kind, user_id, organization_id, client_address, identifier)
+         VALUES ($1, $2, $3, $4, $5) RETURNING auth_event_id",
+    )
+    .bind(AuthEvent::IngresoFallido.code())
+    .bind(user.map(|u| u.user_id))
+    .bind(user.and_then(|u| u.organization_id))
+    .bind(address)
+    .bind(typed)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
-async fn record_failure(
+/// After a failure (already recorded): the one that reaches the maximum is recorded as the lock.
+async fn lock_after_failures(
     pool: &PgPool,
     user: Option<&Candidate>,
     typed: &str,
     address: &str,
 ) -> Result<(), AppError> {
-    let mut tx = pool.begin().await?;
-    let entry = |event| Entry {
-        event,
-        user_id: user.map(|u| u.user_id),
-        organization_id: user.and_then(|u| u.organization_id),
-        client_address: address,
-        identifier: Some(typed),
-        detail: None,
-    };
-    audit::record(&mut *tx, entry(AuthEvent::IngresoFallido)).await?;
     let failures: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM auth_events
-         WHERE kind = 'INGRESO_FALLIDO' AND identifier = $1 AND at > now() - make_interval(mins => $2)",
+         WHERE kind = $3 AND identifier = $1 AND at > now() - make_interval(mins => $2)",
     )
     .bind(typed)
     .bind(FAILURE_WINDOW_MIN)
-    .fetch_one(&mut *tx)
+    .bind(AuthEvent::IngresoFallido.code())
+    .fetch_one(pool)
     .await?;
     if failures == ACCOUNT_FAILURES_MAX {
-        audit::record(&mut *tx, entry(AuthEvent::CuentaBloqueada)).await?;
+        audit::record(
+            pool,
+            Entry {
+                event: AuthEvent::CuentaBloqueada,
+                user_id: user.map(|u| u.user_id),
+                organization_id: user.and_then(|u| u.organization_id),
+                client_address: address,
+                identifier: Some(typed),
+                detail: None,
+            },
+        )
+        .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
@@ -204,8 +251,9 @@ async fn send_code(
                 &notify::OutgoingSms {
                     to: mobile.clone(),
                     text: format!(
-                        "Veta: su código de ingreso es {}. Vence en {CODE_VALIDITY_MIN} minutos. No lo comparta.",
-                        code.as_ref()
+                        "Veta: su codigo de ingreso es {}. Vence en {} minutos. No lo comparta.",
+                        code.as_ref(),
+                        PURPOSE.policy().validity_minutes
                     ),
                 },
             )
@@ -215,7 +263,8 @@ async fn send_code(
             let paragraphs = [
                 format!("Su código de ingreso es: {}", code.as_ref()),
                 format!(
-                    "Vence en {CODE_VALIDITY_MIN} minutos y sirve una sola vez. Si usted no intentó ingresar, cambie su contraseña: alguien la conoce."
+                    "Vence en {} minutos y sirve una sola vez. Si usted no intentó ingresar, cambie su contraseña: alguien la conoce.",
+                    PURPOSE.policy().validity_minutes
                 ),
             ];
             let (text, html) = notify::notification(
@@ -289,7 +338,19 @@ fn no_pending_sign_in() -> AppError {
     )
 }
 
-/// Step 2: the code. At most `CODE_ATTEMPTS_MAX` wrong tries per code.
+impl Challenge {
+    fn issued(&self) -> IssuedCode {
+        IssuedCode {
+            expired: self.expired,
+            failed_attempts: self.failed_attempts,
+            sends: self.sends,
+            seconds_since_sent: self.seconds_since_sent,
+        }
+    }
+}
+
+/// Step 2: the code. At most `attempts_per_code` wrong tries per code, and at most
+/// `WRONG_SIGN_IN_CODES_PER_ACCOUNT` a day for the account whatever the codes.
 pub async fn code_step(pool: &PgPool, typed_code: &str) -> Result<(), AppError> {
     let code = VerificationCode::parse(typed_code).map_err(|violation| {
         AppError::Invalid(domain::ValidationErrors::one("code", "Código", &violation))
@@ -297,16 +358,11 @@ pub async fn code_step(pool: &PgPool, typed_code: &str) -> Result<(), AppError> 
     let address = request::client_address().await;
     let mut tx = pool.begin().await?;
     let (secret, challenge) = lock_pending(&mut tx).await?;
-    if challenge.failed_attempts >= CODE_ATTEMPTS_MAX {
-        return Err(AppError::Refused(format!(
-            "Superó los {CODE_ATTEMPTS_MAX} intentos con este código. Solicite un código nuevo."
-        )));
-    }
-    if challenge.expired {
-        return Err(AppError::Refused(format!(
-            "El código venció ({CODE_VALIDITY_MIN} minutos). Solicite un código nuevo."
-        )));
-    }
+    let account = challenge.user_id.to_string();
+    limits::check(&mut tx, &WRONG_SIGN_IN_CODES_PER_ACCOUNT, &account).await?;
+    PURPOSE
+        .check_usable(&challenge.issued())
+        .map_err(|refusal| AppError::Refused(refusal.to_string()))?;
     let organization_id: Option<Uuid> =
         sqlx::query_scalar("SELECT organization_id FROM users WHERE user_id = $1")
             .bind(challenge.user_id)
@@ -329,17 +385,22 @@ pub async fn code_step(pool: &PgPool, typed_code: &str) -> Result<(), AppError> 
             .execute(&mut *tx)
             .await?;
         audit::record(&mut *tx, entry(AuthEvent::CodigoFallido, None)).await?;
-        let left = CODE_ATTEMPTS_MAX - attempts;
-        let message = if left == 0 {
+        let refusal = PURPOSE.wrong(attempts);
+        if attempts >= PURPOSE.policy().attempts_per_code {
             audit::record(&mut *tx, entry(AuthEvent::CodigoAgotado, None)).await?;
-            format!(
-                "Código incorrecto. Superó los {CODE_ATTEMPTS_MAX} intentos: solicite un código nuevo."
-            )
-        } else {
-            format!("Código incorrecto. Le quedan {left} intento(s).")
-        };
+        }
+        let recorded =
+            limits::record(&mut tx, &WRONG_SIGN_IN_CODES_PER_ACCOUNT, &account, None).await?;
+        if recorded == Recorded::Reached {
+            audit::record(&mut *tx, entry(AuthEvent::CuentaBloqueada, Some("codigos"))).await?;
+            locked_by_codes(&mut tx, challenge.user_id, organization_id).await?;
+            tx.commit().await?;
+            let reached =
+                WRONG_SIGN_IN_CODES_PER_ACCOUNT.refusal(i64::from(WRONG_SIGN_IN_CODES_PER_ACCOUNT.block_s));
+            return Err(AppError::Throttled(reached.to_string()));
+        }
         tx.commit().await?;
-        return Err(AppError::Refused(message));
+        return Err(AppError::Refused(refusal.to_string()));
     }
 
     sqlx::query("UPDATE login_challenges SET used_at = now() WHERE challenge_hash = $1")
@@ -357,29 +418,81 @@ pub async fn code_step(pool: &PgPool, typed_code: &str) -> Result<(), AppError> 
     Ok(())
 }
 
+/// The account reached the limit of wrong codes: its owner is told (someone knows its password)
+/// and the Administrador OTTM gets an alert.
+async fn locked_by_codes(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    organization_id: Option<Uuid>,
+) -> Result<(), AppError> {
+    let user: Candidate = sqlx::query_as(candidate_where!("user_id = $1"))
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let limit = WRONG_SIGN_IN_CODES_PER_ACCOUNT;
+    let paragraphs = [
+        format!(
+            "Se escribieron {} códigos de ingreso errados para su cuenta en 24 horas. Por seguridad, la cuenta queda bloqueada por {}.",
+            limit.max,
+            domain::limits::duration(i64::from(limit.block_s))
+        ),
+        "Quien lo intentó conocía su contraseña: cámbiela en «Recupere aquí» cuando termine el bloqueo, y avise al administrador de su organización.".to_owned(),
+    ];
+    let (text, html) = notify::notification(
+        &user.full_name,
+        &[],
+        &paragraphs,
+        None,
+        OffsetDateTime::now_utc(),
+    );
+    notify::enqueue_email(
+        conn,
+        &notify::OutgoingEmail {
+            to: user.email.clone(),
+            to_name: Some(user.full_name.clone()),
+            subject: "Su cuenta de Veta quedó bloqueada".to_owned(),
+            text,
+            html,
+            attachment: None,
+        },
+    )
+    .await?;
+    raise(
+        conn,
+        NewAlert {
+            kind: AlertKind::CodigosErradosCuenta,
+            organization_id,
+            other_organization_id: None,
+            compra_id: None,
+            detail: format!(
+                "{} códigos de ingreso errados en 24 horas para la cuenta de {} ({}).",
+                limit.max, user.full_name, user.email
+            ),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// Sends a new code for the pending sign-in, resetting the tries; throttled.
 pub async fn resend_code(pool: &PgPool) -> Result<(), AppError> {
     let address = request::client_address().await;
     let mut tx = pool.begin().await?;
     let (secret, challenge) = lock_pending(&mut tx).await?;
-    if challenge.sends >= CODE_SENDS_MAX {
-        return Err(AppError::Throttled(format!(
-            "Ya le enviamos {CODE_SENDS_MAX} códigos. Ingrese de nuevo con su usuario y contraseña."
-        )));
-    }
-    // The wait stops floods of messages; a code that can no longer be used is replaced at once.
-    let usable = !challenge.expired && challenge.failed_attempts < CODE_ATTEMPTS_MAX;
-    let wait_s = i64::from(CODE_RESEND_WAIT_S) - challenge.seconds_since_sent;
-    if usable && wait_s > 0 {
-        return Err(AppError::Throttled(format!(
-            "Espere {wait_s} segundos antes de pedir otro código."
-        )));
-    }
+    limits::check(
+        &mut tx,
+        &WRONG_SIGN_IN_CODES_PER_ACCOUNT,
+        &challenge.user_id.to_string(),
+    )
+    .await?;
+    PURPOSE
+        .check_resend(Some(&challenge.issued()))
+        .map_err(|refusal| AppError::Throttled(refusal.to_string()))?;
     let user: Candidate = sqlx::query_as(candidate_where!("user_id = $1"))
         .bind(challenge.user_id)
         .fetch_one(&mut *tx)
         .await?;
-    let code = VerificationCode::from_random(secrets::random_u32());
+    let code = VerificationCode::from_random(secrets::random_u64());
     sqlx::query(
         "UPDATE login_challenges
          SET code_hash = $2, failed_attempts = 0, sends = sends + 1, last_sent_at = now(),
@@ -388,7 +501,7 @@ pub async fn resend_code(pool: &PgPool) -> Result<(), AppError> {
     )
     .bind(secrets::hash(&secret))
     .bind(secrets::code_hash(&secret, code.as_ref()))
-    .bind(CODE_VALIDITY_MIN)
+    .bind(PURPOSE.policy().validity_minutes)
     .execute(&mut *tx)
     .await?;
     let channel = SecondFactor::parse_or_email(&challenge.channel);

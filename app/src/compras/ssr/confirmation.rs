@@ -1,46 +1,61 @@
-//! The validation code and the confirmation: the code goes to the seller, the buyer types it, and
-//! the purchase is posted in the ledger with its PTM code in one transaction.
+//! The validation code and the confirmation: the code goes to the seller with what it approves,
+//! the buyer types it, and the purchase is posted in the ledger with its PTM code in one
+//! transaction. Either party may end a purchase before that: the buyer annuls it.
 
 use domain::compra_status::{CodeCheck, CompraEvent, CompraStatus};
-use domain::{Closings, PtmTransactionCode, ValidationErrors, VerificationCode};
+use domain::limits::{WRONG_PURCHASE_CODES_PER_BUYER_SELLER, WRONG_PURCHASE_CODES_PER_SELLER};
+use domain::{
+    AlertKind, AllocationError, BalanceKey, Closings, Consent, Limit, PtmTransactionCode,
+    ValidationErrors, VerificationCode,
+};
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::seller::RegistrySeller;
-use super::steps::seller_lines;
-use super::{CODE_ATTEMPTS_MAX, CODE_VALIDITY_MIN, internal, lock, next, today};
-use crate::auth::ssr::secrets;
-use crate::compras::Confirmacion;
+use super::seller::{razon_social_of, seller_by_id};
+use super::steps::{SellerLetter, seller_lines};
+use super::{PURPOSE, Stored, finish, internal, lock, next, pair_subject, today};
+use crate::alerts::ssr::{NewAlert, raise};
+use crate::auth::ssr::{CodeKey, code_key, secrets};
+use crate::compras::{CompraView, Confirmacion};
 use crate::error::AppError;
-use crate::ledger::ssr::{Posting, PostingKind, PostingLine, post};
+use crate::ledger::ssr::{LedgerError, Posting, PostingKind, PostingLine, post};
+use crate::limits::{self, Recorded};
 use crate::notify::{self, OutgoingEmail, OutgoingSms};
 use crate::saldos::ssr::balances_message;
 
-/// A validation code's stored form: bound to its purchase.
-pub(super) fn code_hash(compra_id: Uuid, code: &VerificationCode) -> Vec<u8> {
-    secrets::code_hash(&compra_id.to_string(), code.as_ref())
+/// A validation code's stored form: bound to its purchase, keyed with the server's key (a reader
+/// of the database cannot find the code by trying the 10⁸ of them).
+pub(super) fn code_hash(key: &CodeKey, compra_id: Uuid, code: &VerificationCode) -> Vec<u8> {
+    secrets::keyed_code_hash(key, &compra_id.to_string(), code.as_ref())
 }
 
+/// The code's email and SMS to the seller's registered contact: who buys, every line, the taxes and
+/// the total, the code, and the link to decline.
 pub(super) async fn send_code(
     conn: &mut PgConnection,
     compra_id: Uuid,
-    seller: &RegistrySeller,
-    buyer_name: &str,
+    letter: &SellerLetter<'_>,
+    consent: &Consent,
     code: &VerificationCode,
 ) -> Result<(), AppError> {
     let code = code.as_ref();
-    let paragraphs = [
+    let validity_minutes = PURPOSE.policy().validity_minutes;
+    let mut paragraphs = consent.email_paragraphs();
+    paragraphs.extend([
         format!(
-            "{buyer_name} registra una compra de minerales a su organización. Si usted acordó esta \
-             venta, entréguele este código de validación de la transacción: {code}"
+            "Si usted acordó exactamente esta venta, entréguele al comprador este código de \
+             validación de la transacción: {code}"
         ),
         format!(
-            "El código vence en {CODE_VALIDITY_MIN} minutos. Si no reconoce esta compra, no \
-             entregue el código."
+            "El código vence en {validity_minutes} minutos y aprueba solo lo que este correo dice: \
+             si el comprador cambia algo, el código deja de servir. No lo entregue si no reconoce \
+             la compra."
         ),
+        letter.decline_paragraph(),
         format!("Referencia de la transacción: {compra_id}"),
-    ];
+    ]);
+    let seller = letter.seller;
     let (text, html) = notify::notification(
         &seller.razon_social,
         &[&seller_lines(seller)],
@@ -53,7 +68,7 @@ pub(super) async fn send_code(
         &OutgoingEmail {
             to: seller.contact_email.clone(),
             to_name: Some(seller.razon_social.clone()),
-            subject: format!("Código de validación de la compra de {buyer_name}"),
+            subject: format!("Código de validación de la compra de {}", consent.buyer),
             text,
             html,
             attachment: None,
@@ -64,20 +79,18 @@ pub(super) async fn send_code(
         conn,
         &OutgoingSms {
             to: seller.contact_mobile.clone(),
-            text: format!(
-                "Veta: {buyer_name} le compra minerales. Código de validación de la transacción: \
-                 {code}. Vence en {CODE_VALIDITY_MIN} min."
-            ),
+            text: consent.sms(code, validity_minutes),
         },
     )
     .await?;
     Ok(())
 }
 
-/// "Confirmar transacción": checks the validation code (at most [`CODE_ATTEMPTS_MAX`] wrong
-/// tries per code), posts the purchase in the ledger and gives it its PTM code, all in one
-/// transaction; then both parties get their balances email. Confirming a confirmed purchase
-/// again answers the same code (a retried request changes nothing).
+/// "Confirmar transacción": checks the validation code (at most `attempts_per_code` wrong tries
+/// per code, and the guessing limits per buyer and seller and per seller), checks that the
+/// purchase is still what the code approved, posts the purchase in the ledger and gives it its PTM
+/// code, all in one transaction; then both parties get their balances email. Confirming a
+/// confirmed purchase again answers the same code (a retried request changes nothing).
 pub async fn confirm(
     pool: &PgPool,
     buyer_id: Uuid,
@@ -91,6 +104,7 @@ pub async fn confirm(
             &violation,
         ))
     })?;
+    let key = code_key()?;
     let mut tx = pool.begin().await?;
     let stored = lock(&mut tx, compra_id, buyer_id).await?;
     if let Some(ptm_code) = stored.ptm_code {
@@ -107,35 +121,45 @@ pub async fn confirm(
             },
         )?;
     }
-    if stored.code_failed_attempts >= CODE_ATTEMPTS_MAX {
-        return Err(AppError::Throttled(format!(
-            "Superó los {CODE_ATTEMPTS_MAX} intentos con este código. Envíe la transacción de \
-             nuevo para que el vendedor reciba otro código."
-        )));
+    let seller_id = stored.seller_id.ok_or_else(|| internal("no seller"))?;
+    let pair = pair_subject(buyer_id, seller_id);
+    let seller_subject = seller_id.to_string();
+    limits::check(&mut tx, &WRONG_PURCHASE_CODES_PER_BUYER_SELLER, &pair).await?;
+    limits::check(&mut tx, &WRONG_PURCHASE_CODES_PER_SELLER, &seller_subject).await?;
+    let issued = stored.issued().ok_or_else(|| {
+        AppError::Refused(
+            "No hay un código de validación para esta transacción: envíela para que el vendedor \
+             reciba uno."
+                .to_owned(),
+        )
+    })?;
+    PURPOSE
+        .check_usable(&issued)
+        .map_err(|refusal| AppError::Refused(refusal.to_string()))?;
+    if stored.code_hash.as_deref() != Some(code_hash(&key, compra_id, &code).as_slice()) {
+        return wrong_code(tx, &stored, seller_id, (&pair, &seller_subject)).await;
     }
-    if stored.code_expired {
-        return Err(AppError::Refused(format!(
-            "El código venció ({CODE_VALIDITY_MIN} minutos). Envíe la transacción de nuevo para \
-             que el vendedor reciba otro código."
-        )));
-    }
-    if stored.code_hash.as_deref() != Some(code_hash(compra_id, &code).as_slice()) {
-        let attempts = stored.code_failed_attempts + 1;
-        sqlx::query("UPDATE compras SET code_failed_attempts = $2 WHERE compra_id = $1")
-            .bind(compra_id)
-            .bind(attempts)
-            .execute(&mut *tx)
-            .await?;
+    // The code approves what its message stated: the purchase must still be exactly that.
+    let compra = stored
+        .draft
+        .0
+        .validate(today(), &Closings::none())
+        .map_err(AppError::Invalid)?;
+    let buyer_name = razon_social_of(&mut tx, buyer_id).await?;
+    let digest = compra.consent(&buyer_name).digest(buyer_id, seller_id);
+    if stored.code_consent_digest.as_deref() != Some(digest.as_bytes().as_slice()) {
+        sqlx::query(
+            "UPDATE compras SET code_hash = NULL, code_consent_digest = NULL WHERE compra_id = $1",
+        )
+        .bind(compra_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        let left = CODE_ATTEMPTS_MAX - attempts;
-        return Err(AppError::Refused(if left == 0 {
-            format!(
-                "Código de validación incorrecto. Superó los {CODE_ATTEMPTS_MAX} intentos: envíe \
-                 la transacción de nuevo para que el vendedor reciba otro código."
-            )
-        } else {
-            format!("Código de validación incorrecto. Le quedan {left} intento(s).")
-        }));
+        return Err(AppError::Refused(
+            "La compra cambió después de enviarle el código al vendedor: ese código ya no sirve. \
+             Envíe la transacción de nuevo para que el vendedor apruebe lo que ahora contiene."
+                .to_owned(),
+        ));
     }
     let state = next(
         &state,
@@ -143,12 +167,6 @@ pub async fn confirm(
             code: CodeCheck::Matches,
         },
     )?;
-    let seller_id = stored.seller_id.ok_or_else(|| internal("no seller"))?;
-    let compra = stored
-        .draft
-        .0
-        .validate(today(), &Closings::none())
-        .map_err(AppError::Invalid)?;
     let transfers = compra
         .transfers()
         .map_err(|error| AppError::Refused(error.to_string()))?;
@@ -166,10 +184,11 @@ pub async fn confirm(
             })
             .collect(),
     };
-    let posting_id = post(&mut tx, &posting).await?;
+    let posting_id = post(&mut tx, &posting).await.map_err(for_the_buyer)?;
     sqlx::query(
         "UPDATE compras SET status = $2, ptm_code = $3, posting_id = $4, confirmed_at = now(),
-                updated_at = now(), code_hash = NULL
+                updated_at = now(), code_hash = NULL, code_consent_digest = NULL,
+                seller_decline_hash = NULL
          WHERE compra_id = $1",
     )
     .bind(compra_id)
@@ -194,6 +213,206 @@ pub async fn confirm(
     Ok(Confirmacion {
         ptm_code: ptm_code.to_string(),
     })
+}
+
+/// A ledger refusal as the buyer may read it: which balance fell short, never how much is left.
+fn for_the_buyer(error: LedgerError) -> AppError {
+    match error {
+        LedgerError::ExceedsAvailable {
+            codigo_origen,
+            mineral,
+            unit,
+            ..
+        } => {
+            let short = AllocationError::NotEnoughBalance {
+                key: BalanceKey {
+                    codigo_origen,
+                    mineral,
+                    unit,
+                },
+            };
+            AppError::Refused(format!(
+                "{short} El vendedor vendió o movió ese saldo después de aprobar la compra: anule \
+                 la transacción, o edítela y envíela de nuevo."
+            ))
+        }
+        other => other.into(),
+    }
+}
+
+/// A wrong code: counted for the code, for the buyer with the seller and for the seller; the one
+/// that reaches a limit blocks it and tells the seller and the Administrador OTTM.
+async fn wrong_code(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    stored: &Stored,
+    seller_id: Uuid,
+    (pair, seller_subject): (&str, &str),
+) -> Result<Confirmacion, AppError> {
+    let attempts = stored.code_failed_attempts + 1;
+    sqlx::query("UPDATE compras SET code_failed_attempts = $2 WHERE compra_id = $1")
+        .bind(stored.compra_id)
+        .bind(attempts)
+        .execute(&mut *tx)
+        .await?;
+    let detail = stored.compra_id.to_string();
+    let by_pair = limits::record(
+        &mut tx,
+        &WRONG_PURCHASE_CODES_PER_BUYER_SELLER,
+        pair,
+        Some(&detail),
+    )
+    .await?;
+    let by_seller = limits::record(
+        &mut tx,
+        &WRONG_PURCHASE_CODES_PER_SELLER,
+        seller_subject,
+        Some(&detail),
+    )
+    .await?;
+    let mut blocked = None;
+    if by_pair == Recorded::Reached {
+        blocked = Some(WRONG_PURCHASE_CODES_PER_BUYER_SELLER);
+        tell_of_block(&mut tx, stored, seller_id, AlertKind::CodigosErradosComprador).await?;
+    }
+    if by_seller == Recorded::Reached {
+        blocked = Some(WRONG_PURCHASE_CODES_PER_SELLER);
+        tell_of_block(&mut tx, stored, seller_id, AlertKind::CodigosErradosVendedor).await?;
+    }
+    tx.commit().await?;
+    Err(match blocked {
+        Some(limit) => AppError::Throttled(limit.refusal(i64::from(limit.block_s)).to_string()),
+        None => AppError::Refused(PURPOSE.wrong(attempts).to_string()),
+    })
+}
+
+/// The seller (by its registered email) and the Administrador OTTM learn that codes were guessed
+/// until a block.
+async fn tell_of_block(
+    conn: &mut PgConnection,
+    stored: &Stored,
+    seller_id: Uuid,
+    kind: AlertKind,
+) -> Result<(), AppError> {
+    let seller = seller_by_id(conn, seller_id).await?;
+    let buyer = razon_social_of(conn, stored.buyer_id).await?;
+    let (limit, whose): (Limit, String) = match kind {
+        AlertKind::CodigosErradosComprador => (
+            WRONG_PURCHASE_CODES_PER_BUYER_SELLER,
+            format!("las compras de {buyer} a su organización"),
+        ),
+        _ => (
+            WRONG_PURCHASE_CODES_PER_SELLER,
+            "todas las compras a su organización".to_owned(),
+        ),
+    };
+    let block = domain::limits::duration(i64::from(limit.block_s));
+    let paragraphs = [
+        format!(
+            "Se escribieron {} códigos de validación errados en {} para compras a su \
+             organización (la última, de {buyer}). Por seguridad, {whose} no se pueden confirmar \
+             durante {block}.",
+            limit.max,
+            domain::limits::duration(i64::from(limit.window_s))
+        ),
+        "Si usted no está vendiendo a ese comprador, alguien intenta adivinar sus códigos: no \
+         entregue códigos que no haya pedido y avise a soporte."
+            .to_owned(),
+    ];
+    let (text, html) = notify::notification(
+        &seller.razon_social,
+        &[&seller_lines(&seller)],
+        &paragraphs,
+        None,
+        OffsetDateTime::now_utc(),
+    );
+    notify::enqueue_email(
+        conn,
+        &OutgoingEmail {
+            to: seller.contact_email.clone(),
+            to_name: Some(seller.razon_social.clone()),
+            subject: "Bloqueamos la confirmación de compras a su organización".to_owned(),
+            text,
+            html,
+            attachment: None,
+        },
+    )
+    .await?;
+    raise(
+        conn,
+        NewAlert {
+            kind,
+            organization_id: Some(seller_id),
+            other_organization_id: Some(stored.buyer_id),
+            compra_id: Some(stored.compra_id),
+            detail: format!(
+                "{} códigos de validación errados en {}; último comprador: {buyer}. Confirmaciones \
+                 bloqueadas durante {block}.",
+                limit.max,
+                domain::limits::duration(i64::from(limit.window_s))
+            ),
+        },
+    )
+    .await
+}
+
+/// "Anular": the buyer ends a purchase before its confirmation. Nothing was posted, nothing moves;
+/// any link, token or code the seller holds stops working, and a seller who was already reached
+/// is told.
+pub async fn annul(pool: &PgPool, buyer_id: Uuid, compra_id: Uuid) -> Result<CompraView, AppError> {
+    let mut tx = pool.begin().await?;
+    let stored = lock(&mut tx, compra_id, buyer_id).await?;
+    let state = next(&stored.state()?, CompraEvent::BuyerCancelled)?;
+    end(&mut tx, compra_id, state.status(), "Anulada por el comprador").await?;
+    if let Some(seller_id) = stored.seller_id {
+        let seller = seller_by_id(&mut tx, seller_id).await?;
+        let buyer = razon_social_of(&mut tx, buyer_id).await?;
+        let paragraphs = [format!(
+            "{buyer} anuló la compra que había registrado a su organización (referencia \
+             {compra_id}). Nada se movió de sus saldos; el enlace, el token o el código de \
+             validación que recibió para esa compra ya no sirven."
+        )];
+        let (text, html) = notify::notification(
+            &seller.razon_social,
+            &[&seller_lines(&seller)],
+            &paragraphs,
+            None,
+            OffsetDateTime::now_utc(),
+        );
+        notify::enqueue_email(
+            &mut tx,
+            &OutgoingEmail {
+                to: seller.contact_email.clone(),
+                to_name: Some(seller.razon_social.clone()),
+                subject: format!("{buyer} anuló una compra"),
+                text,
+                html,
+                attachment: None,
+            },
+        )
+        .await?;
+    }
+    finish(tx, compra_id, buyer_id).await
+}
+
+/// Ends a purchase without confirmation (annulled, declined): every secret of it is void.
+pub(super) async fn end(
+    conn: &mut PgConnection,
+    compra_id: Uuid,
+    status: CompraStatus,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE compras SET status = $2, ended_at = now(), end_reason = $3, updated_at = now(),
+                code_hash = NULL, code_consent_digest = NULL, seller_secret_hash = NULL,
+                seller_decline_hash = NULL
+         WHERE compra_id = $1",
+    )
+    .bind(compra_id)
+    .bind(status.code())
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 fn random_bytes() -> [u8; 16] {

@@ -6,12 +6,13 @@ use sqlx::{AssertSqlSafe, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{EN_CURSO, EN_CURSO_MAX, expire_due, internal};
+use super::{EN_CURSO, EN_CURSO_MAX, ENDED, ENDED_SHOWN_DAYS, expire_due, internal};
 use crate::compras::EnCursoRow;
 use crate::error::AppError;
 use crate::saldos::ssr::fecha_hora;
 
-/// "Transacciones en curso": the buyer's unfinished purchases, newest first.
+/// "Transacciones en curso": the buyer's unfinished purchases, and those that ended without
+/// confirmation in the last days, newest first.
 pub async fn en_curso(pool: &PgPool, buyer_id: Uuid) -> Result<Vec<EnCursoRow>, AppError> {
     let mut conn = pool.acquire().await?;
     expire_due(&mut conn, buyer_id).await?;
@@ -20,11 +21,14 @@ pub async fn en_curso(pool: &PgPool, buyer_id: Uuid) -> Result<Vec<EnCursoRow>, 
                 coalesce(o.razon_social, nullif(trim(c.draft->'seller'->>'razon_social'), ''))
                     AS counterpart
          FROM compras c LEFT JOIN organizations o ON o.organization_id = c.seller_id
-         WHERE c.buyer_id = $1 AND c.status IN {EN_CURSO}
+         WHERE c.buyer_id = $1
+           AND (c.status IN {EN_CURSO}
+                OR (c.status IN {ENDED} AND c.updated_at > now() - make_interval(days => $3)))
          ORDER BY c.updated_at DESC LIMIT $2"
     )))
     .bind(buyer_id)
     .bind(EN_CURSO_MAX)
+    .bind(ENDED_SHOWN_DAYS)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()

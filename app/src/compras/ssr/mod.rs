@@ -20,18 +20,21 @@ mod seller;
 mod seller_access;
 mod steps;
 
-pub use confirmation::confirm;
+pub use confirmation::{annul, confirm};
 pub use en_curso::{en_curso, en_curso_count};
 pub use seller::{RegistrySeller, SellerLookupError, find_seller, lookup_seller};
 pub use seller_access::{
-    IdentityError, SellerAccessError, SellerIdentity, WsOutcome, WsRefusal, editor,
-    submit_from_link, submit_from_ws,
+    IdentityError, SellerAccessError, SellerIdentity, WsOutcome, WsRefusal, decline,
+    decline_view, editor, submit_from_link, submit_from_ws,
 };
 pub use steps::{hand_to_seller, submit, upload_txt, ws_endpoint};
 
 use domain::compra::SellerType;
 use domain::compra_status::{Channel, CompraEvent, CompraState, CompraStatus, transition};
-use domain::{CompraDraft, Fecha, PtmTransactionCode, ValidationErrors};
+use domain::{
+    ApprovalStatus, Closings, CodePurpose, CompraDraft, Fecha, IssuedCode, PtmTransactionCode,
+    ValidationErrors,
+};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use time::OffsetDateTime;
@@ -43,16 +46,10 @@ use crate::auth::ssr::{pool, sessions};
 use crate::error::AppError;
 use crate::notify::BOGOTA;
 use crate::saldos::ssr::fecha_hora;
-use seller::seller_by_id;
+use seller::{razon_social_of, seller_by_id};
 
-/// Minutes a validation code is valid.
-pub const CODE_VALIDITY_MIN: i32 = 15;
-/// Wrong codes allowed per code sent (then a new code must be sent).
-pub const CODE_ATTEMPTS_MAX: i32 = 5;
-/// Seconds between two validation codes for the same purchase.
-pub const CODE_RESEND_WAIT_S: i64 = 60;
-/// Most validation codes sent for one purchase.
-pub const CODE_SENDS_MAX: i32 = 5;
+/// The rules of the validation code: `domain::one_time_code`.
+const PURPOSE: CodePurpose = CodePurpose::Purchase;
 /// Most purchases "Transacciones en curso" lists.
 pub const EN_CURSO_MAX: i64 = 200;
 
@@ -89,17 +86,46 @@ const EN_CURSO: &str = "('EN_GESTION_COMPRADOR', 'PENDIENTE_GESTION_VENDEDOR', \
 const EXPIRABLE: &str = "('EN_GESTION_COMPRADOR', 'PENDIENTE_GESTION_VENDEDOR', \
      'GESTIONADA_POR_VENDEDOR', 'PENDIENTE_POR_CONFIRMAR')";
 
-/// The signed-in user who registers purchases for its organisation (Administrador, Operador).
+/// The statuses of a purchase that ended without confirmation ("Transacciones en curso" shows
+/// them for [`ENDED_SHOWN_DAYS`], so that the buyer sees what happened).
+const ENDED: &str = "('ANULADA', 'RECHAZADA_POR_VENDEDOR', 'VENCIDA')";
+/// Days an ended purchase stays in "Transacciones en curso".
+pub const ENDED_SHOWN_DAYS: i32 = 3;
+
+/// The signed-in user who registers purchases for its organisation (Administrador, Operador),
+/// once the organisation is approved.
 pub async fn buyer() -> Result<(PgPool, SignedInUser, Uuid), AppError> {
     let pool = pool()?;
     let user = sessions::require(&pool).await?;
     match &user.organization {
         Some(organization) if user.role.can_register_transactions() => {
+            if !organization.approval.may_trade() {
+                return Err(not_approved(organization.approval));
+            }
             let organization_id = organization.organization_id;
             Ok((pool, user, organization_id))
         }
         _ => Err(AppError::Forbidden),
     }
+}
+
+/// Why an organisation that is not approved may not buy.
+pub fn not_approved(status: ApprovalStatus) -> AppError {
+    AppError::Refused(match status {
+        ApprovalStatus::PendienteAprobacion => "Su organización está pendiente de aprobación: \
+            complete la verificación en «Mi organización». Podrá registrar compras cuando el \
+            Administrador OTTM la apruebe."
+            .to_owned(),
+        other => format!(
+            "Su organización está «{}»: no puede registrar compras. Escriba a soporte.",
+            other.label()
+        ),
+    })
+}
+
+/// The subject of the limits of one buyer with one seller.
+fn pair_subject(buyer_id: Uuid, seller_id: Uuid) -> String {
+    format!("{buyer_id}/{seller_id}")
 }
 
 /// A purchase as stored.
@@ -115,6 +141,7 @@ pub struct Stored {
     pub seller_submission_hash: Option<Vec<u8>>,
     pub seller_submitted: bool,
     pub code_hash: Option<Vec<u8>>,
+    pub code_consent_digest: Option<Vec<u8>>,
     pub code_expired: bool,
     pub code_failed_attempts: i32,
     pub code_sends: i32,
@@ -124,7 +151,7 @@ pub struct Stored {
 
 const STORED_COLUMNS: &str = "compra_id, buyer_id, seller_id, status, channel, draft, expires_at, \
      seller_submission_hash, seller_submitted_at IS NOT NULL AS seller_submitted, code_hash, \
-     coalesce(code_expires_at <= now(), false) AS code_expired, code_failed_attempts, code_sends, \
+     code_consent_digest, coalesce(code_expires_at <= now(), false) AS code_expired, code_failed_attempts, code_sends, \
      extract(epoch FROM now() - code_sent_at)::bigint AS code_seconds_since_sent, ptm_code";
 
 impl Stored {
@@ -138,6 +165,17 @@ impl Stored {
             .transpose()
             .map_err(internal)?;
         CompraState::restore(status, channel).map_err(internal)
+    }
+
+    /// The validation code as the policy sees it, once one was ever sent (a code voided by an
+    /// edit counts as spent: a new one is sent at once, but still counts against the sends).
+    pub fn issued(&self) -> Option<IssuedCode> {
+        (self.code_sends > 0).then(|| IssuedCode {
+            expired: self.code_hash.is_none() || self.code_expired,
+            failed_attempts: self.code_failed_attempts,
+            sends: self.code_sends,
+            seconds_since_sent: self.code_seconds_since_sent.unwrap_or(i64::MAX / 2),
+        })
     }
 }
 
@@ -296,7 +334,9 @@ fn merge(stored: &Stored, typed: CompraDraft) -> CompraDraft {
     draft
 }
 
-/// Writes the purchase's new state and draft, and moves its expiry forward.
+/// Writes the purchase's new state and draft, and moves its expiry forward. Any validation code
+/// sent before is void: it approved the purchase as it was (a step that sends a code sets a new
+/// one after this).
 async fn store(
     conn: &mut PgConnection,
     compra_id: Uuid,
@@ -305,7 +345,8 @@ async fn store(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE compras SET status = $2, channel = $3, draft = $4, updated_at = now(),
-                expires_at = now() + make_interval(mins => $5)
+                expires_at = now() + make_interval(mins => $5),
+                code_hash = NULL, code_consent_digest = NULL
          WHERE compra_id = $1",
     )
     .bind(compra_id)
@@ -325,12 +366,26 @@ async fn view(conn: &mut PgConnection, stored: &Stored) -> Result<CompraView, Ap
         Some(seller_id) => Some(seller_by_id(conn, seller_id).await?.contact()),
         None => None,
     };
+    // What the code the seller received approves, shown where the buyer types it.
+    let consent = match (state.status(), stored.code_hash.is_some()) {
+        (CompraStatus::PendientePorConfirmar, true) => {
+            let buyer = razon_social_of(conn, stored.buyer_id).await?;
+            stored
+                .draft
+                .0
+                .validate(today(), &Closings::none())
+                .ok()
+                .map(|compra| compra.consent(&buyer))
+        }
+        _ => None,
+    };
     Ok(CompraView {
         compra_id: stored.compra_id,
         status: state.status(),
         channel: state.channel(),
         draft: stored.draft.0.clone(),
         seller,
+        consent,
         ptm_code: stored
             .ptm_code
             .map(|code| PtmTransactionCode::from(code).to_string()),
@@ -376,4 +431,47 @@ pub async fn save(
     .await?;
     store(&mut tx, stored.compra_id, state, &draft).await?;
     finish(tx, stored.compra_id, buyer_id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::compra_status::{CompraEvent, CompraState, CompraStatus};
+
+    use super::{EN_CURSO, ENDED, EXPIRABLE};
+
+    /// The codes of an SQL list literal `('A', 'B')`.
+    fn codes(literal: &str) -> Vec<&str> {
+        literal
+            .trim_matches(|c| c == '(' || c == ')')
+            .split(',')
+            .map(|code| code.trim().trim_matches('\''))
+            .collect()
+    }
+
+    fn domain_codes(keep: impl Fn(CompraStatus) -> bool) -> Vec<&'static str> {
+        CompraStatus::ALL
+            .into_iter()
+            .filter(|status| keep(*status))
+            .map(CompraStatus::code)
+            .collect()
+    }
+
+    #[test]
+    fn the_sql_status_lists_are_domains() {
+        assert_eq!(codes(EN_CURSO), domain_codes(CompraStatus::is_en_curso));
+        assert_eq!(
+            codes(EXPIRABLE),
+            domain_codes(|status| {
+                CompraState::restore(status, Some(domain::compra_status::Channel::Url))
+                    .is_ok_and(|state| {
+                        domain::compra_status::transition(&state, CompraEvent::Expired)
+                            .is_ok_and(|next| next.status() == CompraStatus::Vencida)
+                    })
+            })
+        );
+        assert_eq!(
+            codes(ENDED),
+            domain_codes(|status| status.is_terminal() && status != CompraStatus::Revertida)
+        );
+    }
 }

@@ -2,13 +2,16 @@
 //! anything the buyer says about where to reach it.
 
 use domain::compra::SellerType;
-use domain::{Closings, CompraDraft, ValidationErrors};
+use domain::limits::SELLER_LOOKUPS_PER_USER;
+use domain::{ApprovalStatus, Closings, CompraDraft, ValidationErrors};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::today;
+use crate::auth::SignedInUser;
 use crate::compras::SellerContact;
 use crate::error::AppError;
+use crate::limits;
 
 /// The seller as the registry holds it.
 #[derive(Debug, sqlx::FromRow)]
@@ -72,11 +75,13 @@ pub async fn find_seller(
         "SELECT organization_id, razon_social, document_type, document_number, contact_email,
                 contact_mobile
          FROM organizations
-         WHERE document_type = $1 AND document_number = $2 AND kind = ANY($3)",
+         WHERE document_type = $1 AND document_number = $2 AND kind = ANY($3)
+           AND approval_status = $4",
     )
     .bind(document.document_type().code())
     .bind(document.as_str())
     .bind(kinds)
+    .bind(ApprovalStatus::Aprobada.code())
     .fetch_optional(&mut *conn)
     .await?;
     let not_found = || {
@@ -198,11 +203,34 @@ pub(super) async fn razon_social_of(
 }
 
 /// The seller found for the typed data (the wizard shows its name and masked contact).
+/// "Buscar vendedor" shows a razón social and masked contacts (personal data, for a natural
+/// person): each look-up is recorded with the document asked for, and limited per user.
 pub async fn lookup_seller(
     pool: &PgPool,
+    user: &SignedInUser,
     buyer_id: Uuid,
     draft: &CompraDraft,
 ) -> Result<SellerContact, AppError> {
-    let mut conn = pool.acquire().await?;
-    Ok(find_seller(&mut conn, buyer_id, draft).await?.contact())
+    let mut tx = pool.begin().await?;
+    let asked = format!(
+        "{} {}",
+        draft.seller.document_type.trim(),
+        draft.seller.document_number.trim()
+    );
+    limits::attempt(
+        &mut tx,
+        &SELLER_LOOKUPS_PER_USER,
+        &user.user_id.to_string(),
+        Some(&domain_echo(&asked)),
+    )
+    .await?;
+    // The look-up is counted even when it finds nobody.
+    let found = find_seller(&mut tx, buyer_id, draft).await;
+    tx.commit().await?;
+    Ok(found?.contact())
+}
+
+/// What a record keeps of a typed value: bounded.
+fn domain_echo(text: &str) -> String {
+    text.chars().take(60).collect()
 }

@@ -2,17 +2,19 @@
 //! the Web Service token its ERP calls with.
 
 use domain::compra_status::{Channel, CompraEvent, CompraStatus, SellerChannel};
-use domain::{LineDraft, TaxDraft, ValidationErrors};
+use domain::{AlertKind, BalanceReader, Closings, LineDraft, TaxDraft, ValidationErrors};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::confirmation::end;
 use super::seller::razon_social_of;
 use super::steps::validate_complete;
-use super::{CompraVigencia, STORED_COLUMNS, Stored, internal, next, vigencia};
+use super::{CompraVigencia, STORED_COLUMNS, Stored, internal, next, today, vigencia};
+use crate::alerts::ssr::{NewAlert, raise};
 use crate::auth::ssr::{PublicUrl, public_url, secrets};
-use crate::compras::{SaldoDisponible, SellerEditor};
+use crate::compras::{DeclineView, SaldoDisponible, SellerEditor};
 use crate::error::AppError;
 use crate::notify::{self, OutgoingEmail};
 use crate::saldos::ssr::{fecha_hora, saldos};
@@ -33,7 +35,7 @@ pub enum SellerAccessError {
     #[error("La transacción venció: pídale al comprador que la registre de nuevo.")]
     Expired,
     #[error(
-        "El comprador ya no espera sus datos para esta transacción (la canceló o la gestiona él)."
+        "El comprador ya no espera sus datos para esta transacción (la anuló, usted la rechazó, o la gestiona él)."
     )]
     NotPending,
 }
@@ -78,13 +80,14 @@ async fn lock_by_secret(
             Err(SellerAccessError::Used)
         });
     }
-    if stored.status == CompraStatus::Vencida.code()
-        || (stored.status == CompraStatus::PendienteGestionVendedor.code()
+    let status = stored.state()?.status();
+    if status == CompraStatus::Vencida
+        || (status == CompraStatus::PendienteGestionVendedor
             && stored.expires_at <= OffsetDateTime::now_utc())
     {
         return Ok(Err(SellerAccessError::Expired));
     }
-    if stored.status != CompraStatus::PendienteGestionVendedor.code() {
+    if status != CompraStatus::PendienteGestionVendedor {
         return Ok(Err(SellerAccessError::NotPending));
     }
     Ok(Ok(stored))
@@ -138,7 +141,7 @@ async fn accept_detail(
     draft.lines = lines;
     draft.taxes = taxes;
     let seller_id = stored.seller_id.ok_or_else(|| internal("no seller"))?;
-    validate_complete(&mut *conn, &draft, seller_id).await?;
+    validate_complete(&mut *conn, &draft, seller_id, BalanceReader::Seller).await?;
     sqlx::query(
         "UPDATE compras SET status = $2, draft = $3, seller_submitted_at = now(),
                 seller_submission_hash = $4, updated_at = now(),
@@ -358,4 +361,131 @@ pub async fn submit_from_ws(
     .await?;
     tx.commit().await?;
     Ok(WsOutcome::Accepted)
+}
+
+// ---- The seller declines: "No reconozco esta compra" or "Rechazar la venta". ----
+
+/// The purchase a decline link (or the URL channel's link) was issued for, locked.
+async fn lock_for_decline(conn: &mut PgConnection, secret: &str) -> Result<Stored, AppError> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {STORED_COLUMNS} FROM compras
+         WHERE seller_decline_hash = $1 OR (seller_secret_hash = $1 AND channel = $2)
+         FOR UPDATE"
+    )))
+    .bind(secrets::hash(secret.trim()))
+    .bind(Channel::Url.code())
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| {
+        AppError::Refused(
+            "Este enlace no es válido o ya se usó: la compra terminó (confirmada, anulada o \
+             rechazada). Si no reconoce una compra confirmada, escriba a soporte."
+                .to_owned(),
+        )
+    })
+}
+
+/// What the decline page shows: who buys and what, so the seller knows what it declines.
+pub async fn decline_view(pool: &PgPool, secret: &str) -> Result<DeclineView, AppError> {
+    let mut tx = pool.begin().await?;
+    let stored = lock_for_decline(&mut tx, secret).await?;
+    let seller_id = stored.seller_id.ok_or_else(|| internal("no seller"))?;
+    let buyer = razon_social_of(&mut tx, stored.buyer_id).await?;
+    let seller = razon_social_of(&mut tx, seller_id).await?;
+    tx.commit().await?;
+    let lines = stored
+        .draft
+        .0
+        .validate(today(), &Closings::none())
+        .map(|compra| {
+            compra
+                .consent(&buyer)
+                .lines
+                .iter()
+                .map(domain::ConsentLine::describe)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(DeclineView {
+        buyer,
+        seller,
+        status: stored.state()?.status(),
+        invoice_date: stored.draft.0.transaction.invoice_date.clone(),
+        lines,
+    })
+}
+
+/// The seller declines the purchase before it is confirmed (`disowned`: it does not recognise it,
+/// which raises an alert for the Administrador OTTM). Nothing was posted; the buyer is told.
+pub async fn decline(pool: &PgPool, secret: &str, disowned: bool) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let stored = lock_for_decline(&mut tx, secret).await?;
+    let state = next(&stored.state()?, CompraEvent::SellerDeclined)?;
+    let seller_id = stored.seller_id.ok_or_else(|| internal("no seller"))?;
+    let reason = if disowned {
+        "El vendedor no reconoce la compra"
+    } else {
+        "Rechazada por el vendedor"
+    };
+    end(&mut tx, stored.compra_id, state.status(), reason).await?;
+    let seller = razon_social_of(&mut tx, seller_id).await?;
+    let buyer = razon_social_of(&mut tx, stored.buyer_id).await?;
+    let (creator_email, creator_name): (String, String) = sqlx::query_as(
+        "SELECT u.email, u.full_name FROM compras c JOIN users u ON u.user_id = c.created_by
+         WHERE c.compra_id = $1",
+    )
+    .bind(stored.compra_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let told = if disowned {
+        format!(
+            "{seller} indicó que no reconoce la compra que usted registró a su nombre (referencia \
+             {}). La transacción terminó sin mover saldos, y el Administrador OTTM fue informado.",
+            stored.compra_id
+        )
+    } else {
+        format!(
+            "{seller} rechazó la compra que usted registró (referencia {}). La transacción terminó \
+             sin mover saldos.",
+            stored.compra_id
+        )
+    };
+    let (text, html) = notify::notification(
+        &creator_name,
+        &[],
+        &[told],
+        None,
+        OffsetDateTime::now_utc(),
+    );
+    notify::enqueue_email(
+        &mut tx,
+        &OutgoingEmail {
+            to: creator_email,
+            to_name: Some(creator_name),
+            subject: format!("{seller} rechazó una compra"),
+            text,
+            html,
+            attachment: None,
+        },
+    )
+    .await?;
+    if disowned {
+        raise(
+            &mut tx,
+            NewAlert {
+                kind: AlertKind::CompraNoReconocida,
+                organization_id: Some(seller_id),
+                other_organization_id: Some(stored.buyer_id),
+                compra_id: Some(stored.compra_id),
+                detail: format!(
+                    "{seller} no reconoce la compra {} registrada por {buyer}.",
+                    stored.compra_id
+                ),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(compra_id = %stored.compra_id, disowned, "compra rechazada por el vendedor");
+    Ok(())
 }

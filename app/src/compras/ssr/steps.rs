@@ -1,28 +1,30 @@
 //! The buyer's steps that hand the purchase over: to the seller (link or Web Service token), from
 //! the seller's TXT file, and for confirmation (the validation code goes to the seller).
 
-use domain::compra_status::{CompraEvent, CompraStatus, SellerChannel};
-use domain::{Balances, Closings, CompraDraft, ValidationErrors, VerificationCode};
+use domain::compra_status::{CompraEvent, SellerChannel};
+use domain::limits::{
+    BALANCE_REFUSALS_PER_BUYER_SELLER, PURCHASES_PER_BUYER_SELLER, WRONG_PURCHASE_CODES_PER_BUYER_SELLER,
+    WRONG_PURCHASE_CODES_PER_SELLER,
+};
+use domain::{BalanceReader, Balances, Closings, CompraDraft, ValidationErrors, VerificationCode};
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::confirmation::{code_hash, send_code};
 use super::seller::{RegistrySeller, find_seller, razon_social_of};
-use super::{
-    CODE_ATTEMPTS_MAX, CODE_RESEND_WAIT_S, CODE_SENDS_MAX, CODE_VALIDITY_MIN, begin_step, finish,
-    internal, store, today,
-};
+use super::{PURPOSE, Stored, begin_step, finish, internal, pair_subject, store, today};
 use crate::auth::SignedInUser;
-use crate::auth::ssr::{PublicUrl, public_url, secrets};
+use crate::auth::ssr::{PublicUrl, code_key, public_url, secrets};
 use crate::compras::CompraView;
 use crate::error::AppError;
 use crate::ledger::ssr::balances_of;
+use crate::limits;
 use crate::notify::{self, OutgoingEmail};
 
 /// "Gestionar URL" / "Generar Cód. WS": checks the seller and transaction data, finds the seller
 /// in the registry and emails it a new link (URL) or a new temporary token (Web Service), which
-/// replaces any earlier one.
+/// replaces any earlier one, with a single-use link to decline the purchase.
 pub async fn hand_to_seller(
     pool: &PgPool,
     user: &SignedInUser,
@@ -42,68 +44,140 @@ pub async fn hand_to_seller(
     draft
         .validate_header(today(), &Closings::none())
         .map_err(AppError::Invalid)?;
+    count_new_purchase(&mut tx, &stored, buyer_id, &seller).await?;
     let buyer_name = razon_social_of(&mut tx, buyer_id).await?;
     let secret = secrets::new_secret();
+    let decline_secret = secrets::new_secret();
     store(&mut tx, stored.compra_id, state, &draft).await?;
     sqlx::query(
         "UPDATE compras SET seller_id = $2, seller_secret_hash = $3, seller_submission_hash = NULL,
-                seller_submitted_at = NULL
+                seller_submitted_at = NULL, seller_decline_hash = $4
          WHERE compra_id = $1",
     )
     .bind(stored.compra_id)
     .bind(seller.organization_id)
     .bind(secrets::hash(&secret))
+    .bind(secrets::hash(&decline_secret))
     .execute(&mut *tx)
     .await?;
     let public_url = public_url()?;
+    let letter = SellerLetter {
+        public_url: &public_url,
+        seller: &seller,
+        buyer_name: &buyer_name,
+        decline_secret: &decline_secret,
+    };
     let email = match via {
-        SellerChannel::Url => link_email(&public_url, &seller, &buyer_name, &draft, &secret),
-        SellerChannel::WebService => {
-            ws_email(&public_url, &seller, &buyer_name, stored.compra_id, &secret)
-        }
+        SellerChannel::Url => letter.link_email(&draft, &secret),
+        SellerChannel::WebService => letter.ws_email(stored.compra_id, &secret),
     };
     notify::enqueue_email(&mut tx, &email).await?;
     tracing::info!(compra_id = %stored.compra_id, channel = ?via, "compra enviada al vendedor");
     finish(tx, stored.compra_id, buyer_id).await
 }
 
+/// The first time a purchase reaches its seller it counts against the purchases one buyer may
+/// hand one seller a day (each is an email or an SMS to the seller).
+async fn count_new_purchase(
+    conn: &mut PgConnection,
+    stored: &Stored,
+    buyer_id: Uuid,
+    seller: &RegistrySeller,
+) -> Result<(), AppError> {
+    if stored.seller_id.is_none() {
+        let pair = pair_subject(buyer_id, seller.organization_id);
+        let compra = stored.compra_id.to_string();
+        limits::attempt(conn, &PURCHASES_PER_BUYER_SELLER, &pair, Some(&compra)).await?;
+    }
+    Ok(())
+}
+
 pub(super) fn seller_lines(seller: &RegistrySeller) -> String {
     format!("{} {}", seller.document_type, seller.document_number)
 }
 
-fn link_email(
-    public_url: &PublicUrl,
-    seller: &RegistrySeller,
-    buyer_name: &str,
-    draft: &CompraDraft,
-    secret: &str,
-) -> OutgoingEmail {
-    let url = format!("{}/venta/{secret}", public_url.0);
-    let paragraphs = [
+/// What the seller's emails of a purchase share: where they point and who they name. Every one
+/// carries the single-use link to decline the purchase.
+pub(super) struct SellerLetter<'a> {
+    pub public_url: &'a PublicUrl,
+    pub seller: &'a RegistrySeller,
+    pub buyer_name: &'a str,
+    pub decline_secret: &'a str,
+}
+
+impl SellerLetter<'_> {
+    /// The paragraph with the link to decline ("No reconozco esta compra").
+    pub fn decline_paragraph(&self) -> String {
         format!(
-            "{buyer_name} registra en Veta una compra de minerales a su organización (factura del \
-             {}). Indique los códigos de origen, las cantidades y los valores que le vende en el \
-             editor de códigos de origen y saldos para la venta.",
-            draft.transaction.invoice_date
-        ),
-        "El enlace es personal: sirve hasta que envíe los datos o la transacción venza. No lo \
-         reenvíe."
-            .to_owned(),
-    ];
-    let (text, html) = notify::notification(
-        &seller.razon_social,
-        &[&seller_lines(seller)],
-        &paragraphs,
-        Some(("Gestionar la venta", &url)),
-        OffsetDateTime::now_utc(),
-    );
-    OutgoingEmail {
-        to: seller.contact_email.clone(),
-        to_name: Some(seller.razon_social.clone()),
-        subject: format!("{buyer_name} le solicita los datos de una venta de minerales"),
-        text,
-        html,
-        attachment: None,
+            "Si no reconoce esta compra o no la acordó, recházela aquí (el enlace sirve una sola \
+             vez): {}/venta/rechazar/{}",
+            self.public_url.0, self.decline_secret
+        )
+    }
+
+    fn email(&self, subject: String, paragraphs: &[String], action: Option<(&str, &str)>) -> OutgoingEmail {
+        let (text, html) = notify::notification(
+            &self.seller.razon_social,
+            &[&seller_lines(self.seller)],
+            paragraphs,
+            action,
+            OffsetDateTime::now_utc(),
+        );
+        OutgoingEmail {
+            to: self.seller.contact_email.clone(),
+            to_name: Some(self.seller.razon_social.clone()),
+            subject,
+            text,
+            html,
+            attachment: None,
+        }
+    }
+
+    fn link_email(&self, draft: &CompraDraft, secret: &str) -> OutgoingEmail {
+        let url = format!("{}/venta/{secret}", self.public_url.0);
+        let paragraphs = [
+            format!(
+                "{} registra en Veta una compra de minerales a su organización (factura del \
+                 {}). Indique los códigos de origen, las cantidades y los valores que le vende en el \
+                 editor de códigos de origen y saldos para la venta.",
+                self.buyer_name, draft.transaction.invoice_date
+            ),
+            "El enlace es personal: sirve hasta que envíe los datos o la transacción venza. No lo \
+             reenvíe."
+                .to_owned(),
+            self.decline_paragraph(),
+        ];
+        self.email(
+            format!("{} le solicita los datos de una venta de minerales", self.buyer_name),
+            &paragraphs,
+            Some(("Gestionar la venta", &url)),
+        )
+    }
+
+    fn ws_email(&self, compra_id: Uuid, secret: &str) -> OutgoingEmail {
+        let paragraphs = [
+            format!(
+                "{} registra en Veta una compra de minerales a su organización. Envíe el \
+                 detalle desde su sistema de gestión (ERP) al Web Service:",
+                self.buyer_name
+            ),
+            format!(
+                "Endpoint: {}\nTransaction_id: {compra_id}\nToken temporal: {secret}",
+                ws_endpoint(self.public_url, compra_id)
+            ),
+            format!(
+                "Envíe un POST con el encabezado «Authorization: Bearer <token temporal>» y el detalle \
+                 en JSON, como lo describe {}/api/ws/v1/openapi.json. El token sirve solo para esta \
+                 transacción, hasta que la transacción venza.",
+                self.public_url.0
+            ),
+            self.decline_paragraph(),
+        ];
+        self.email(
+            format!("Código WS de una compra de {}", self.buyer_name),
+            &paragraphs,
+            None,
+        )
     }
 }
 
@@ -113,46 +187,6 @@ pub fn ws_endpoint(public_url: &PublicUrl, compra_id: Uuid) -> String {
         "{}/api/ws/v1/transacciones/{compra_id}/detalle",
         public_url.0
     )
-}
-
-fn ws_email(
-    public_url: &PublicUrl,
-    seller: &RegistrySeller,
-    buyer_name: &str,
-    compra_id: Uuid,
-    secret: &str,
-) -> OutgoingEmail {
-    let paragraphs = [
-        format!(
-            "{buyer_name} registra en Veta una compra de minerales a su organización. Envíe el \
-             detalle desde su sistema de gestión (ERP) al Web Service:"
-        ),
-        format!(
-            "Endpoint: {}\nTransaction_id: {compra_id}\nToken temporal: {secret}",
-            ws_endpoint(public_url, compra_id)
-        ),
-        format!(
-            "Envíe un POST con el encabezado «Authorization: Bearer <token temporal>» y el detalle \
-             en JSON, como lo describe {}/api/ws/v1/openapi.json. El token sirve solo para esta \
-             transacción, hasta que la transacción venza.",
-            public_url.0
-        ),
-    ];
-    let (text, html) = notify::notification(
-        &seller.razon_social,
-        &[&seller_lines(seller)],
-        &paragraphs,
-        None,
-        OffsetDateTime::now_utc(),
-    );
-    OutgoingEmail {
-        to: seller.contact_email.clone(),
-        to_name: Some(seller.razon_social.clone()),
-        subject: format!("Código WS de una compra de {buyer_name}"),
-        text,
-        html,
-        attachment: None,
-    }
 }
 
 /// "Cargar archivo (.TXT)": the seller's balances file with the quantities to sell becomes the
@@ -200,25 +234,36 @@ async fn seller_balances(conn: &mut PgConnection, seller_id: Uuid) -> Result<Bal
     Balances::try_from(balances_of(conn, seller_id).await?).map_err(internal)
 }
 
-/// Every rule of a complete purchase: the form's, then the seller's balances.
+/// Every rule of a complete purchase: the form's, then the seller's balances, with a refusal
+/// worded for `reader` (the buyer never learns the seller's balances).
 /// Reads the balances on the step's own connection: a second connection taken from the pool while
 /// the step holds one would starve the pool when as many steps run at once as it has connections.
 pub(super) async fn validate_complete(
     conn: &mut PgConnection,
     draft: &CompraDraft,
     seller_id: Uuid,
+    reader: BalanceReader,
 ) -> Result<domain::Compra, AppError> {
     let compra = draft
         .validate(today(), &Closings::none())
         .map_err(AppError::Invalid)?;
     compra
-        .check_seller_balances(&seller_balances(conn, seller_id).await?)
+        .check_seller_balances(&seller_balances(conn, seller_id).await?, reader)
         .map_err(AppError::Invalid)?;
     Ok(compra)
 }
 
+/// Whether a refusal is about the seller's balance (which the buyer may not probe at will).
+fn is_balance_refusal(error: &AppError) -> bool {
+    error
+        .field_errors()
+        .is_some_and(|errors| errors.has_code(domain::balance::INSUFFICIENT_BALANCE))
+}
+
 /// "Enviar": the complete purchase goes for confirmation; a validation code goes to the seller by
-/// email and SMS (again, with a new code, when already pending, at most once a minute).
+/// email and SMS, stating what it approves (again, with a new code, when already pending, at most
+/// once a minute). Refused while the pair or the seller is blocked for wrong codes, and after too
+/// many refusals for the seller's balance (which would otherwise let a buyer find it by trying).
 pub async fn submit(
     pool: &PgPool,
     user: &SignedInUser,
@@ -237,37 +282,53 @@ pub async fn submit(
     {
         return Err(internal("the seller changed after it was identified"));
     }
-    validate_complete(&mut tx, &draft, seller.organization_id).await?;
-    if stored.code_sends >= CODE_SENDS_MAX {
-        return Err(AppError::Throttled(format!(
-            "Ya se enviaron {CODE_SENDS_MAX} códigos de validación para esta transacción. \
-             Regístrela de nuevo."
-        )));
-    }
-    let usable = stored.code_hash.is_some()
-        && !stored.code_expired
-        && stored.code_failed_attempts < CODE_ATTEMPTS_MAX;
-    let wait_s = CODE_RESEND_WAIT_S - stored.code_seconds_since_sent.unwrap_or(i64::MAX / 2);
-    if stored.status == CompraStatus::PendientePorConfirmar.code() && usable && wait_s > 0 {
-        return Err(AppError::Throttled(format!(
-            "Ya le enviamos un código al vendedor. Espere {wait_s} segundos antes de pedir otro."
-        )));
-    }
+    let seller_id = seller.organization_id;
+    let pair = pair_subject(buyer_id, seller_id);
+    limits::check(&mut tx, &WRONG_PURCHASE_CODES_PER_BUYER_SELLER, &pair).await?;
+    limits::check(&mut tx, &WRONG_PURCHASE_CODES_PER_SELLER, &seller_id.to_string()).await?;
+    limits::check(&mut tx, &BALANCE_REFUSALS_PER_BUYER_SELLER, &pair).await?;
+    PURPOSE
+        .check_resend(stored.issued().as_ref())
+        .map_err(|refusal| AppError::Throttled(refusal.to_string()))?;
+    let compra = match validate_complete(&mut tx, &draft, seller_id, BalanceReader::Buyer).await {
+        Ok(compra) => compra,
+        Err(refusal) if is_balance_refusal(&refusal) => {
+            // Counted in a transaction of its own: the step's is undone.
+            tx.rollback().await?;
+            let mut tx = pool.begin().await?;
+            limits::record(&mut tx, &BALANCE_REFUSALS_PER_BUYER_SELLER, &pair, None).await?;
+            tx.commit().await?;
+            return Err(refusal);
+        }
+        Err(refusal) => return Err(refusal),
+    };
+    count_new_purchase(&mut tx, &stored, buyer_id, &seller).await?;
     store(&mut tx, stored.compra_id, state, &draft).await?;
-    let code = VerificationCode::from_random(secrets::random_u32());
+    let buyer_name = razon_social_of(&mut tx, buyer_id).await?;
+    let consent = compra.consent(&buyer_name);
+    let code = VerificationCode::from_random(secrets::random_u64());
+    let decline_secret = secrets::new_secret();
     sqlx::query(
-        "UPDATE compras SET seller_id = $2, code_hash = $3, code_failed_attempts = 0,
-                code_sends = code_sends + 1, code_sent_at = now(),
-                code_expires_at = now() + make_interval(mins => $4)
+        "UPDATE compras SET seller_id = $2, code_hash = $3, code_consent_digest = $4,
+                code_failed_attempts = 0, code_sends = code_sends + 1, code_sent_at = now(),
+                code_expires_at = now() + make_interval(mins => $5), seller_decline_hash = $6
          WHERE compra_id = $1",
     )
     .bind(stored.compra_id)
-    .bind(seller.organization_id)
-    .bind(code_hash(stored.compra_id, &code))
-    .bind(CODE_VALIDITY_MIN)
+    .bind(seller_id)
+    .bind(code_hash(&code_key()?, stored.compra_id, &code))
+    .bind(consent.digest(buyer_id, seller_id).as_bytes().to_vec())
+    .bind(PURPOSE.policy().validity_minutes)
+    .bind(secrets::hash(&decline_secret))
     .execute(&mut *tx)
     .await?;
-    let buyer_name = razon_social_of(&mut tx, buyer_id).await?;
-    send_code(&mut tx, stored.compra_id, &seller, &buyer_name, &code).await?;
+    let public_url = public_url()?;
+    let letter = SellerLetter {
+        public_url: &public_url,
+        seller: &seller,
+        buyer_name: &buyer_name,
+        decline_secret: &decline_secret,
+    };
+    send_code(&mut tx, stored.compra_id, &letter, &consent, &code).await?;
     finish(tx, stored.compra_id, buyer_id).await
 }

@@ -1,0 +1,76 @@
+//! What the *Administrador OTTM* must look at: events that may be fraud, gathered in one list
+//! (kind, organisations, detail, date, reviewed or not).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why an alert was raised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AlertKind {
+    /// A seller answered "No reconozco esta compra": someone may be buying in its name.
+    CompraNoReconocida,
+    /// One buyer typed too many wrong validation codes against one seller: the pair is blocked.
+    CodigosErradosComprador,
+    /// Too many wrong validation codes against one seller, from any buyers: its codes are blocked.
+    CodigosErradosVendedor,
+    /// Too many wrong sign-in codes for one account: the account is locked.
+    CodigosErradosCuenta,
+    /// Someone claims an identity document or a title that another registration holds.
+    ReclamacionIdentidad,
+}
+
+impl AlertKind {
+    pub const ALL: [AlertKind; 5] = [
+        Self::CompraNoReconocida,
+        Self::CodigosErradosComprador,
+        Self::CodigosErradosVendedor,
+        Self::CodigosErradosCuenta,
+        Self::ReclamacionIdentidad,
+    ];
+
+    /// Stable code, as stored.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::CompraNoReconocida => "COMPRA_NO_RECONOCIDA",
+            Self::CodigosErradosComprador => "CODIGOS_ERRADOS_COMPRADOR",
+            Self::CodigosErradosVendedor => "CODIGOS_ERRADOS_VENDEDOR",
+            Self::CodigosErradosCuenta => "CODIGOS_ERRADOS_CUENTA",
+            Self::ReclamacionIdentidad => "RECLAMACION_IDENTIDAD",
+        }
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::CompraNoReconocida => "Compra no reconocida por el vendedor",
+            Self::CodigosErradosComprador => "Códigos de validación errados (comprador bloqueado)",
+            Self::CodigosErradosVendedor => "Códigos de validación errados (vendedor bloqueado)",
+            Self::CodigosErradosCuenta => "Códigos de ingreso errados (cuenta bloqueada)",
+            Self::ReclamacionIdentidad => "Reclamación de documento o título",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+}
+
+impl fmt::Display for AlertKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for kind in AlertKind::ALL {
+            assert_eq!(AlertKind::from_code(kind.code()), Some(kind));
+        }
+        assert_eq!(AlertKind::from_code("otra"), None);
+    }
+}
