@@ -49,6 +49,17 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// A one-time code's refusal: too many tries or sends is a throttle (429), the rest a refusal.
+impl From<domain::CodeRefusal> for AppError {
+    fn from(refusal: domain::CodeRefusal) -> Self {
+        if refusal.is_throttle() {
+            Self::Throttled(refusal.to_string())
+        } else {
+            Self::Refused(refusal.to_string())
+        }
+    }
+}
+
 impl From<ValidationErrors> for AppError {
     fn from(errors: ValidationErrors) -> Self {
         Self::Invalid(errors)

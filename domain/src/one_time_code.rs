@@ -175,7 +175,10 @@ pub enum CodeRefusal {
 impl CodeRefusal {
     /// Too many tries or sends (HTTP 429) rather than a plain refusal.
     pub fn is_throttle(&self) -> bool {
-        matches!(self, Self::SendsExhausted { .. } | Self::ResendTooSoon { .. })
+        matches!(
+            self,
+            Self::Exhausted { .. } | Self::SendsExhausted { .. } | Self::ResendTooSoon { .. }
+        )
     }
 }
 

@@ -239,7 +239,7 @@ pub async fn send_contact_code(
     let last = contact_code(&mut tx, organization_id, channel).await?;
     PURPOSE
         .check_resend(last.as_ref().map(ContactCodeRecord::issued).as_ref())
-        .map_err(|refusal| AppError::Throttled(refusal.to_string()))?;
+        .map_err(AppError::from)?;
     limits::attempt(
         &mut tx,
         &CONTACT_CODES_PER_ORGANIZATION,
@@ -344,7 +344,7 @@ pub async fn verify_contact(
         })?;
     PURPOSE
         .check_usable(&stored.issued())
-        .map_err(|refusal| AppError::Refused(refusal.to_string()))?;
+        .map_err(AppError::from)?;
     let expected = secrets::keyed_code_hash(&key, &binding(organization_id, channel), code.as_ref());
     if expected != stored.code_hash {
         let attempts = stored.failed_attempts + 1;

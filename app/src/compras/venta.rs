@@ -138,10 +138,7 @@ fn Editor(editor: SellerEditor, token: String) -> impl IntoView {
 
     let summary = StoredValue::new(editor);
     let currency = StoredValue::new(currency);
-    view! {
-        <Show when=move || !declined.get() fallback=|| view! {
-            <p class="mensaje-exito" role="status">"La compra quedó rechazada: no se movió nada de sus saldos, y el comprador fue informado."</p>
-        }>
+    let editor_view = view! {
         <Show when=move || !sent.get() fallback=move || view! {
             <p class="mensaje-exito" role="status">
                 {format!("Sus datos fueron enviados a {}. Cuando el comprador envíe la transacción, usted recibirá el código de validación por correo y SMS.", buyer.get_value())}
@@ -226,6 +223,15 @@ fn Editor(editor: SellerEditor, token: String) -> impl IntoView {
                 <button type="button" class="boton boton-claro" on:click=move |_| confirming.set(false)>"Cerrar"</button>
             </div>
         })}
+        </Show>
+    }
+    .into_any();
+    view! {
+        {move || declined.get().then(|| view! {
+            <p class="mensaje-exito" role="status">"La compra quedó rechazada: no se movió nada de sus saldos, y el comprador fue informado."</p>
+        })}
+        <div style:display=move || if declined.get() { "none" } else { "" }>
+        {editor_view}
         <p class="acciones">
             <button type="button" class="boton boton-claro" disabled=move || busy.get()
                 on:click=move |_| declining.set(true)>"Rechazar esta venta"</button>
@@ -239,7 +245,6 @@ fn Editor(editor: SellerEditor, token: String) -> impl IntoView {
             </div>
         })}
         <FormMessage state />
-        </Show>
-        </Show>
+        </div>
     }
 }

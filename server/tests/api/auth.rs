@@ -153,7 +153,7 @@ async fn five_wrong_codes_need_a_new_code(pool: PgPool) {
     )
     .await;
     let code = app.last_code_to(&demo_email(DILUVIO_ADMIN)).await;
-    let wrong = if code == "111111" { "222222" } else { "111111" };
+    let wrong = if code == "11111111" { "22222222" } else { "11111111" };
     let early = app.call("ingresar/reenviar-codigo", &[]).await;
     assert!(
         early.error("Throttled").contains("Espere"),
@@ -173,10 +173,11 @@ async fn five_wrong_codes_need_a_new_code(pool: PgPool) {
             assert!(message.contains("Superó los 5 intentos"), "{message}");
         }
     }
+    // The spent code is no longer compared, even when right: a throttle (429).
     let message = app
         .call("ingresar/codigo", &[("code", &code)])
         .await
-        .error("Refused");
+        .error("Throttled");
     assert!(message.contains("Solicite un código nuevo"), "{message}");
     assert_eq!(events(&app.pool, "CODIGO_AGOTADO").await, 1);
 

@@ -163,11 +163,11 @@ impl TestApp {
         .expect("an email was written to the outbox")
     }
 
-    /// The six-digit code of the newest email to `to`.
+    /// The eight-digit code of the newest email to `to`.
     pub async fn last_code_to(&self, to: &str) -> String {
         let text = self.last_email_to(to).await;
         let start = text.find("es: ").expect("a code in the email") + 4;
-        text[start..start + 6].to_owned()
+        text[start..start + 8].to_owned()
     }
 
     /// Signs in as a demonstration user, through password and emailed code.

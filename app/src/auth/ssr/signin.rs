@@ -362,7 +362,7 @@ pub async fn code_step(pool: &PgPool, typed_code: &str) -> Result<(), AppError> 
     limits::check(&mut tx, &WRONG_SIGN_IN_CODES_PER_ACCOUNT, &account).await?;
     PURPOSE
         .check_usable(&challenge.issued())
-        .map_err(|refusal| AppError::Refused(refusal.to_string()))?;
+        .map_err(AppError::from)?;
     let organization_id: Option<Uuid> =
         sqlx::query_scalar("SELECT organization_id FROM users WHERE user_id = $1")
             .bind(challenge.user_id)
@@ -487,7 +487,7 @@ pub async fn resend_code(pool: &PgPool) -> Result<(), AppError> {
     .await?;
     PURPOSE
         .check_resend(Some(&challenge.issued()))
-        .map_err(|refusal| AppError::Throttled(refusal.to_string()))?;
+        .map_err(AppError::from)?;
     let user: Candidate = sqlx::query_as(candidate_where!("user_id = $1"))
         .bind(challenge.user_id)
         .fetch_one(&mut *tx)

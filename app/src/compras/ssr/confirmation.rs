@@ -135,7 +135,7 @@ pub async fn confirm(
     })?;
     PURPOSE
         .check_usable(&issued)
-        .map_err(|refusal| AppError::Refused(refusal.to_string()))?;
+        .map_err(AppError::from)?;
     if stored.code_hash.as_deref() != Some(code_hash(&key, compra_id, &code).as_slice()) {
         return wrong_code(tx, &stored, seller_id, (&pair, &seller_subject)).await;
     }

@@ -289,7 +289,7 @@ pub async fn submit(
     limits::check(&mut tx, &BALANCE_REFUSALS_PER_BUYER_SELLER, &pair).await?;
     PURPOSE
         .check_resend(stored.issued().as_ref())
-        .map_err(|refusal| AppError::Throttled(refusal.to_string()))?;
+        .map_err(AppError::from)?;
     let compra = match validate_complete(&mut tx, &draft, seller_id, BalanceReader::Buyer).await {
         Ok(compra) => compra,
         Err(refusal) if is_balance_refusal(&refusal) => {
