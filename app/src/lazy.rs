@@ -10,7 +10,9 @@
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
-use crate::{alerts, approval, auth, codigos_origen, compras, ledger, organizations, saldos, users};
+use crate::{
+    alerts, approval, auth, codigos_origen, compras, ledger, organizations, saldos, users,
+};
 
 /// One lazy route per page: no route data of its own (the pages load theirs), a view that renders
 /// the page's component.

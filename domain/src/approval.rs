@@ -257,7 +257,11 @@ impl ClaimDraft {
         let statement = self.statement.trim();
         let found = statement.chars().count();
         let statement = if found == 0 {
-            errors.push("claim.statement", "Explicación", &ClaimStatementError::Required);
+            errors.push(
+                "claim.statement",
+                "Explicación",
+                &ClaimStatementError::Required,
+            );
             None
         } else if found > CLAIM_STATEMENT_MAX_CHARS {
             errors.push(
@@ -307,10 +311,14 @@ mod tests {
         assert!(empty.has_code("sha256_required"));
         let claim = ClaimDraft {
             statement: "  Somos los titulares del NIT según el RUT adjunto.  ".into(),
-            evidence_sha256: "c009d8ce265c946228900840f8049a617a34ce049421adbffa55bd60f75e49f0".into(),
+            evidence_sha256: "c009d8ce265c946228900840f8049a617a34ce049421adbffa55bd60f75e49f0"
+                .into(),
         };
         let (statement, _) = claim.validate().expect("valid");
-        assert_eq!(statement, "Somos los titulares del NIT según el RUT adjunto.");
+        assert_eq!(
+            statement,
+            "Somos los titulares del NIT según el RUT adjunto."
+        );
     }
 
     #[test]
@@ -328,7 +336,11 @@ mod tests {
         progress.contact_email_verified = true;
         progress.contact_mobile_verified = true;
         progress.evidence = vec![EvidenceKind::CertificadoRucom, EvidenceKind::Rut];
-        assert!(progress.missing(OrganizationKind::Comercializador).is_empty());
+        assert!(
+            progress
+                .missing(OrganizationKind::Comercializador)
+                .is_empty()
+        );
         assert_eq!(
             progress.missing(OrganizationKind::ExplotadorMineroAutorizado),
             vec![MissingStep::Evidence(EvidenceKind::TituloMinero)]

@@ -1561,7 +1561,9 @@ mod tests {
         let seller =
             Balances::from_entries([(key("4DEB01BC"), Quantity::parse("500").expect("valid"))])
                 .expect("valid");
-        let errors = compra.check_seller_balances(&seller, BalanceReader::Seller).expect_err("refused");
+        let errors = compra
+            .check_seller_balances(&seller, BalanceReader::Seller)
+            .expect_err("refused");
         assert_eq!(
             codes(&errors),
             [(
@@ -1572,7 +1574,11 @@ mod tests {
         let enough =
             Balances::from_entries([(key("4DEB01BC"), Quantity::parse("510").expect("valid"))])
                 .expect("valid");
-        assert!(compra.check_seller_balances(&enough, BalanceReader::Buyer).is_ok());
+        assert!(
+            compra
+                .check_seller_balances(&enough, BalanceReader::Buyer)
+                .is_ok()
+        );
     }
 
     #[test]
@@ -1587,7 +1593,9 @@ mod tests {
         let seller =
             Balances::from_entries([(key("4DEB01BC"), Quantity::parse("500").expect("valid"))])
                 .expect("valid");
-        let errors = compra.check_seller_balances(&seller, BalanceReader::Seller).expect_err("refused");
+        let errors = compra
+            .check_seller_balances(&seller, BalanceReader::Seller)
+            .expect_err("refused");
         assert_eq!(
             codes(&errors),
             [

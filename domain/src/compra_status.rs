@@ -916,7 +916,12 @@ mod tests {
             .collect();
         assert_eq!(
             terminal,
-            vec![S::Revertida, S::Anulada, S::RechazadaPorVendedor, S::Vencida]
+            vec![
+                S::Revertida,
+                S::Anulada,
+                S::RechazadaPorVendedor,
+                S::Vencida
+            ]
         );
         assert!(!S::Confirmada.is_en_curso() && !S::Confirmada.is_terminal());
         for status in CompraStatus::ALL {
@@ -1372,9 +1377,7 @@ mod tests {
     fn any_event() -> impl Strategy<Value = CompraEvent> {
         let (ending, moving): (Vec<_>, Vec<_>) = all_events()
             .into_iter()
-            .partition(|event| {
-                matches!(event, E::BuyerCancelled | E::SellerDeclined | E::Expired)
-            });
+            .partition(|event| matches!(event, E::BuyerCancelled | E::SellerDeclined | E::Expired));
         prop_oneof![
             12 => prop::sample::select(moving),
             1 => prop::sample::select(ending),

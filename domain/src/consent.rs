@@ -198,12 +198,7 @@ impl Consent {
 }
 
 fn money_bytes(money: Money) -> Vec<u8> {
-    format!(
-        "{}:{}",
-        money.currency().code(),
-        money.amount().normalize()
-    )
-    .into_bytes()
+    format!("{}:{}", money.currency().code(), money.amount().normalize()).into_bytes()
 }
 
 #[cfg(test)]
@@ -230,8 +225,14 @@ mod tests {
     fn the_consent_states_every_line_and_the_total() {
         let consent = example().consent("COMERCIALIZADORA ORO DEL CAUCA S.A.S");
         let text = consent.email_paragraphs().join("\n");
-        assert!(text.contains("COMERCIALIZADORA ORO DEL CAUCA S.A.S le compra"), "{text}");
-        assert!(text.contains("1. 4DEB01BC · ORO · 10,0000 g · COP $"), "{text}");
+        assert!(
+            text.contains("COMERCIALIZADORA ORO DEL CAUCA S.A.S le compra"),
+            "{text}"
+        );
+        assert!(
+            text.contains("1. 4DEB01BC · ORO · 10,0000 g · COP $"),
+            "{text}"
+        );
         assert!(text.contains("Valor incluido impuestos: COP $"), "{text}");
     }
 

@@ -375,10 +375,7 @@ mod tests {
     #[test]
     fn verification_codes() {
         assert_eq!(VerificationCode::from_random(42).as_ref(), "00000042");
-        assert_eq!(
-            VerificationCode::from_random(u64::MAX).as_ref(),
-            "09551615"
-        );
+        assert_eq!(VerificationCode::from_random(u64::MAX).as_ref(), "09551615");
         assert!(VerificationCode::parse("12a45678").is_err());
         assert!(VerificationCode::parse("1234567").is_err());
         assert!(VerificationCode::parse("123456789").is_err());

@@ -84,13 +84,13 @@ pub mod contact;
 pub mod credentials;
 pub mod organization;
 pub mod registration;
+pub use approval::{
+    ApprovalProgress, ApprovalStatus, ClaimDraft, ClaimStatus, EvidenceKind, MissingStep,
+};
 pub use contact::{EmailAddress, EmailAddressError, Mobile, MobileError};
 pub use credentials::{
     LoginIdentifier, NewPassword, PasswordError, Username, UsernameError, VerificationCode,
     VerificationCodeError,
-};
-pub use approval::{
-    ApprovalProgress, ApprovalStatus, ClaimDraft, ClaimStatus, EvidenceKind, MissingStep,
 };
 pub use organization::{OrganizationKind, Role, RoleError, RucomError, RucomNumber, RucomState};
 pub use registration::{

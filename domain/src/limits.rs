@@ -276,7 +276,9 @@ mod tests {
 
     #[test]
     fn the_refusal_says_when_to_retry() {
-        let text = PURCHASES_PER_BUYER_SELLER.refusal(3 * 3600 - 10).to_string();
+        let text = PURCHASES_PER_BUYER_SELLER
+            .refusal(3 * 3600 - 10)
+            .to_string();
         assert_eq!(
             text,
             "Se alcanzó el máximo de 20 compras enviadas a este vendedor en 24 horas. Intente de nuevo en 3 horas."

@@ -226,7 +226,9 @@ mod tests {
         );
         assert!(purchase.check_usable(&issued(4, 1, 0)).is_ok());
         assert_eq!(
-            purchase.check_usable(&issued(5, 1, 0)).map_err(|e| e.code()),
+            purchase
+                .check_usable(&issued(5, 1, 0))
+                .map_err(|e| e.code()),
             Err("code_exhausted")
         );
         let expired = IssuedCode {

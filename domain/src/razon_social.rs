@@ -235,9 +235,17 @@ mod tests {
 
     #[test]
     fn names_may_not_hide_text_or_carry_addresses() {
-        for hidden in ["MINERA\u{202E}SAS", "ORO\u{200B}CAUCA", "\u{2066}ORO\u{2069} S.A.S", "ORO\u{FEFF}"] {
+        for hidden in [
+            "MINERA\u{202E}SAS",
+            "ORO\u{200B}CAUCA",
+            "\u{2066}ORO\u{2069} S.A.S",
+            "ORO\u{FEFF}",
+        ] {
             assert!(
-                matches!(RazonSocial::parse(hidden), Err(RazonSocialError::InvisibleCharacter { .. })),
+                matches!(
+                    RazonSocial::parse(hidden),
+                    Err(RazonSocialError::InvisibleCharacter { .. })
+                ),
                 "{hidden:?}"
             );
         }
@@ -249,7 +257,10 @@ mod tests {
             "minera.co/pagar",
         ] {
             assert!(
-                matches!(RazonSocial::parse(address), Err(RazonSocialError::LooksLikeAddress { .. })),
+                matches!(
+                    RazonSocial::parse(address),
+                    Err(RazonSocialError::LooksLikeAddress { .. })
+                ),
                 "{address}"
             );
         }

@@ -60,11 +60,12 @@ pub fn code_key(
             }
             let mut key = [0u8; 32];
             for (index, byte) in key.iter_mut().enumerate() {
-                *byte = u8::from_str_radix(&hex[2 * index..2 * index + 2], 16)
-                    .map_err(|_| StartupError::InvalidSetting {
+                *byte = u8::from_str_radix(&hex[2 * index..2 * index + 2], 16).map_err(|_| {
+                    StartupError::InvalidSetting {
                         name: "VETA_SECRET_KEY",
                         reason: "debe tener 64 caracteres hexadecimales",
-                    })?;
+                    }
+                })?;
             }
             Ok(CodeKey::new(key))
         }
@@ -222,7 +223,7 @@ impl fmt::Debug for DatabaseUrl {
 
 #[cfg(test)]
 mod tests {
-    use super::{Deployment, DatabaseUrl, code_key};
+    use super::{DatabaseUrl, Deployment, code_key};
 
     fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| {
@@ -235,7 +236,10 @@ mod tests {
 
     #[test]
     fn production_is_the_default_and_needs_a_key() {
-        assert_eq!(Deployment::from_vars(vars(&[])).ok(), Some(Deployment::Production));
+        assert_eq!(
+            Deployment::from_vars(vars(&[])).ok(),
+            Some(Deployment::Production)
+        );
         assert_eq!(
             Deployment::from_vars(vars(&[("VETA_ENTORNO", "desarrollo")])).ok(),
             Some(Deployment::Development)

@@ -205,7 +205,10 @@ async fn seed_origin_codes(pool: &PgPool) -> Result<(), sqlx::Error> {
 async fn seed_accounts(pool: &PgPool) -> Result<u64, sqlx::Error> {
     // Demonstration organisations are approved, with their contacts verified (also those seeded
     // before approval existed).
-    let organization_ids: Vec<Uuid> = ORGANIZATIONS.iter().map(|o| Uuid::from_u128(o.id)).collect();
+    let organization_ids: Vec<Uuid> = ORGANIZATIONS
+        .iter()
+        .map(|o| Uuid::from_u128(o.id))
+        .collect();
     sqlx::query(
         "UPDATE organizations SET approval_status = $2,
                 contact_email_verified_at = coalesce(contact_email_verified_at, now()),

@@ -172,7 +172,11 @@ fn Contact(
 }
 
 #[component]
-fn Evidence(kind: EvidenceKind, sent: Option<super::EvidenceRow>, actions: Actions) -> impl IntoView {
+fn Evidence(
+    kind: EvidenceKind,
+    sent: Option<super::EvidenceRow>,
+    actions: Actions,
+) -> impl IntoView {
     let id = format!("soporte-{}", kind.code().to_lowercase());
     let on_file = move |ev: leptos::ev::Event| {
         let input: leptos::web_sys::HtmlInputElement = event_target(&ev);

@@ -5,17 +5,15 @@ use domain::limits::{
     CLAIMS_PER_ADDRESS, CONTACT_CODES_PER_ORGANIZATION, WRONG_CONTACT_CODES_PER_ORGANIZATION,
 };
 use domain::{
-    AlertKind, ApprovalProgress, ApprovalStatus, ClaimDraft, ClaimStatus, CodePurpose, EvidenceKind,
-    IssuedCode, OrganizationKind, RegistrationDraft, Role, Sha256Hex, ValidationErrors,
-    VerificationCode,
+    AlertKind, ApprovalProgress, ApprovalStatus, ClaimDraft, ClaimStatus, CodePurpose,
+    EvidenceKind, IssuedCode, OrganizationKind, RegistrationDraft, Role, Sha256Hex,
+    ValidationErrors, VerificationCode,
 };
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{
-    ApprovalView, ClaimRow, ContactChannel, EvidenceRow, PendingOrganization, ReviewList,
-};
+use super::{ApprovalView, ClaimRow, ContactChannel, EvidenceRow, PendingOrganization, ReviewList};
 use crate::alerts::ssr::{NewAlert, raise};
 use crate::auth::SignedInUser;
 use crate::auth::ssr::{code_key, pool, public_url, request, secrets, sessions};
@@ -132,7 +130,8 @@ async fn evidence(
     records
         .into_iter()
         .map(|r| {
-            let digest = <[u8; 32]>::try_from(r.sha256.as_slice()).map_err(|_| AppError::Internal)?;
+            let digest =
+                <[u8; 32]>::try_from(r.sha256.as_slice()).map_err(|_| AppError::Internal)?;
             Ok(EvidenceRow {
                 kind: EvidenceKind::from_code(&r.kind).ok_or(AppError::Internal)?,
                 sha256: Sha256Hex::from_digest(digest).to_string(),
@@ -345,7 +344,8 @@ pub async fn verify_contact(
     PURPOSE
         .check_usable(&stored.issued())
         .map_err(AppError::from)?;
-    let expected = secrets::keyed_code_hash(&key, &binding(organization_id, channel), code.as_ref());
+    let expected =
+        secrets::keyed_code_hash(&key, &binding(organization_id, channel), code.as_ref());
     if expected != stored.code_hash {
         let attempts = stored.failed_attempts + 1;
         sqlx::query(
@@ -357,8 +357,13 @@ pub async fn verify_contact(
         .bind(attempts)
         .execute(&mut *tx)
         .await?;
-        let recorded =
-            limits::record(&mut tx, &WRONG_CONTACT_CODES_PER_ORGANIZATION, &subject, None).await?;
+        let recorded = limits::record(
+            &mut tx,
+            &WRONG_CONTACT_CODES_PER_ORGANIZATION,
+            &subject,
+            None,
+        )
+        .await?;
         tx.commit().await?;
         return Err(match recorded {
             Recorded::Reached => AppError::Throttled(
@@ -397,7 +402,11 @@ pub async fn add_evidence(
     let record = organization(&mut tx, organization_id, true).await?;
     still_pending(&record)?;
     let kind = EvidenceKind::from_code(kind)
-        .filter(|kind| record.kind().is_ok_and(|o| o.required_evidence().contains(kind)))
+        .filter(|kind| {
+            record
+                .kind()
+                .is_ok_and(|o| o.required_evidence().contains(kind))
+        })
         .ok_or_else(|| {
             AppError::Refused("Ese soporte no corresponde a su tipo de organización.".to_owned())
         })?;
@@ -549,8 +558,8 @@ pub async fn review_list(pool: &PgPool) -> Result<ReviewList, AppError> {
     let claims = claims
         .into_iter()
         .map(|c| {
-            let digest =
-                <[u8; 32]>::try_from(c.evidence_sha256.as_slice()).map_err(|_| AppError::Internal)?;
+            let digest = <[u8; 32]>::try_from(c.evidence_sha256.as_slice())
+                .map_err(|_| AppError::Internal)?;
             Ok(ClaimRow {
                 claim_id: c.claim_id,
                 document: format!("{} {}", c.document_type, c.document_number),
@@ -560,7 +569,9 @@ pub async fn review_list(pool: &PgPool) -> Result<ReviewList, AppError> {
                     "{} · {}{}",
                     c.claimant_name,
                     c.claimant_email,
-                    c.claimant_mobile.map(|m| format!(" · {m}")).unwrap_or_default()
+                    c.claimant_mobile
+                        .map(|m| format!(" · {m}"))
+                        .unwrap_or_default()
                 ),
                 statement: c.statement,
                 evidence_sha256: Sha256Hex::from_digest(digest).to_string(),
@@ -700,7 +711,10 @@ async fn tell_organization(
     .bind(Role::Administrador.code())
     .fetch_all(&mut *conn)
     .await?;
-    if !recipients.iter().any(|(email, _)| *email == record.contact_email) {
+    if !recipients
+        .iter()
+        .any(|(email, _)| *email == record.contact_email)
+    {
         recipients.push((record.contact_email.clone(), record.razon_social.clone()));
     }
     for (email, name) in recipients {
@@ -879,7 +893,14 @@ pub async fn decide_claim(
         for holder in holders {
             let record = organization(&mut tx, holder, true).await?;
             let why = format!("Reclamación {claim_id} aceptada: {reason}");
-            set_status(&mut tx, holder, ApprovalStatus::Rechazada, admin.user_id, &why).await?;
+            set_status(
+                &mut tx,
+                holder,
+                ApprovalStatus::Rechazada,
+                admin.user_id,
+                &why,
+            )
+            .await?;
             tell_organization(
                 &mut tx,
                 &record,
@@ -911,12 +932,14 @@ pub async fn decide_claim(
          WHERE claim_id = $1",
     )
     .bind(claim_id)
-    .bind(if accept {
-        ClaimStatus::Aceptada
-    } else {
-        ClaimStatus::Desestimada
-    }
-    .code())
+    .bind(
+        if accept {
+            ClaimStatus::Aceptada
+        } else {
+            ClaimStatus::Desestimada
+        }
+        .code(),
+    )
     .bind(admin.user_id)
     .bind(&reason)
     .execute(&mut *tx)

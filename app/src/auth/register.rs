@@ -222,7 +222,10 @@ fn ClaimForm(draft: RwSignal<Option<RegistrationDraft>>) -> impl IntoView {
             evidence_sha256: evidence.get_untracked(),
         };
         if state.check(typed.validate()).is_some() {
-            claim.dispatch(SubmitClaim { draft, claim: typed });
+            claim.dispatch(SubmitClaim {
+                draft,
+                claim: typed,
+            });
         }
     };
     view! {

@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use super::valores::{LinesTable, SaleValuesPanel, Typing};
 use super::{
-    CompraView, annul_compra, confirm_compra, find_seller, get_compra, hand_to_seller,
-    save_compra, submit_compra, txt_errors, upload_txt,
+    CompraView, annul_compra, confirm_compra, find_seller, get_compra, hand_to_seller, save_compra,
+    submit_compra, txt_errors, upload_txt,
 };
 use crate::error::AppError;
 use crate::forms::{BoundField, BoundSelect, FormMessage, FormState, chosen_file};

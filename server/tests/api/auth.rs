@@ -153,7 +153,11 @@ async fn five_wrong_codes_need_a_new_code(pool: PgPool) {
     )
     .await;
     let code = app.last_code_to(&demo_email(DILUVIO_ADMIN)).await;
-    let wrong = if code == "11111111" { "22222222" } else { "11111111" };
+    let wrong = if code == "11111111" {
+        "22222222"
+    } else {
+        "11111111"
+    };
     let early = app.call("ingresar/reenviar-codigo", &[]).await;
     assert!(
         early.error("Throttled").contains("Espere"),

@@ -14,12 +14,12 @@ use time::macros::offset;
 
 use crate::helpers::{OROCAUCA_OPERADOR, TestApp, TestResponse};
 
-const SELLER_EMAIL: &str = "gerencia.diluvio@demo.veta.com.co";
-const BUYER_EMAIL: &str = "gerencia.orocauca@demo.veta.com.co";
-const SHA: &str = "c009d8ce265c946228900840f8049a617a34ce049421adbffa55bd60f75e49f0";
+pub(crate) const SELLER_EMAIL: &str = "gerencia.diluvio@demo.veta.com.co";
+pub(crate) const BUYER_EMAIL: &str = "gerencia.orocauca@demo.veta.com.co";
+pub(crate) const SHA: &str = "c009d8ce265c946228900840f8049a617a34ce049421adbffa55bd60f75e49f0";
 
 /// Today in Bogotá, `DD/MM/AAAA`.
-fn today() -> String {
+pub(crate) fn today() -> String {
     let now = time::OffsetDateTime::now_utc().to_offset(offset!(-5));
     format!(
         "{:02}/{:02}/{}",
@@ -30,7 +30,7 @@ fn today() -> String {
 }
 
 /// The seller and transaction data of a purchase from MINERA EL DILUVIO (demo title holder).
-fn header() -> Vec<(String, String)> {
+pub(crate) fn header() -> Vec<(String, String)> {
     let today = today();
     [
         ("draft[seller_type]", "EXPLOTADOR_MINERO_AUTORIZADO"),
@@ -53,7 +53,11 @@ fn header() -> Vec<(String, String)> {
     .collect()
 }
 
-async fn call(app: &TestApp, endpoint: &str, fields: &[(String, String)]) -> TestResponse {
+pub(crate) async fn call(
+    app: &TestApp,
+    endpoint: &str,
+    fields: &[(String, String)],
+) -> TestResponse {
     let fields: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -61,7 +65,10 @@ async fn call(app: &TestApp, endpoint: &str, fields: &[(String, String)]) -> Tes
     app.call(endpoint, &fields).await
 }
 
-fn with(mut fields: Vec<(String, String)>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn with(
+    mut fields: Vec<(String, String)>,
+    extra: &[(&str, &str)],
+) -> Vec<(String, String)> {
     fields.extend(
         extra
             .iter()
@@ -71,7 +78,7 @@ fn with(mut fields: Vec<(String, String)>, extra: &[(&str, &str)]) -> Vec<(Strin
 }
 
 /// What follows `marker` in the newest email to `to`, up to the end of the line.
-async fn after(app: &TestApp, to: &str, marker: &str) -> String {
+pub(crate) async fn after(app: &TestApp, to: &str, marker: &str) -> String {
     let text = app.last_email_to(to).await;
     let start = text
         .find(marker)
@@ -84,7 +91,7 @@ async fn after(app: &TestApp, to: &str, marker: &str) -> String {
         .to_owned()
 }
 
-async fn balance(pool: &PgPool, document: &str, code: &str) -> Decimal {
+pub(crate) async fn balance(pool: &PgPool, document: &str, code: &str) -> Decimal {
     sqlx::query_scalar(
         "SELECT coalesce(sum(b.quantity), 0) FROM balances b
          JOIN organizations o ON o.organization_id = b.organization_id
@@ -97,7 +104,7 @@ async fn balance(pool: &PgPool, document: &str, code: &str) -> Decimal {
     .expect("balance")
 }
 
-async fn movements(pool: &PgPool) -> i64 {
+pub(crate) async fn movements(pool: &PgPool) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM movements")
         .fetch_one(pool)
         .await
@@ -105,7 +112,7 @@ async fn movements(pool: &PgPool) -> i64 {
 }
 
 /// The buyer hands a new purchase to the seller through `via`; answers its id.
-async fn hand_to_seller(app: &TestApp, via: &str) -> String {
+pub(crate) async fn hand_to_seller(app: &TestApp, via: &str) -> String {
     let response = call(
         app,
         "compras/enviar-al-vendedor",
@@ -119,7 +126,7 @@ async fn hand_to_seller(app: &TestApp, via: &str) -> String {
 }
 
 /// The buyer sends the purchase for confirmation, then types the code the seller received.
-async fn submit_and_confirm(app: &TestApp, compra_id: &str) -> String {
+pub(crate) async fn submit_and_confirm(app: &TestApp, compra_id: &str) -> String {
     let response = call(
         app,
         "compras/enviar",
@@ -142,7 +149,7 @@ async fn submit_and_confirm(app: &TestApp, compra_id: &str) -> String {
         .to_owned()
 }
 
-async fn buyer(pool: PgPool) -> TestApp {
+pub(crate) async fn buyer(pool: PgPool) -> TestApp {
     let app = TestApp::with_demo_data(pool).await;
     app.sign_in(OROCAUCA_OPERADOR).await;
     app
@@ -153,7 +160,12 @@ async fn through_the_sellers_link_a_purchase_is_confirmed_and_both_balances_move
     let app = buyer(pool.clone()).await;
     let compra_id = hand_to_seller(&app, "URL").await;
     // The link goes to the registry's address of the seller, never to the buyer.
-    let link = after(&app, SELLER_EMAIL, "Gestionar la venta: http://veta.test/venta/").await;
+    let link = after(
+        &app,
+        SELLER_EMAIL,
+        "Gestionar la venta: http://veta.test/venta/",
+    )
+    .await;
     assert_eq!(link.len(), 64);
 
     let seller = TestApp::new(pool.clone());
@@ -247,7 +259,11 @@ async fn through_the_sellers_link_a_purchase_is_confirmed_and_both_balances_move
     .await
     .unwrap();
     assert!(sms.contains(&code), "{sms}");
-    let wrong = if code == "00000000" { "11111111" } else { "00000000" };
+    let wrong = if code == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
     let refused = call(
         &app,
         "compras/confirmar",
@@ -303,6 +319,47 @@ async fn through_the_sellers_link_a_purchase_is_confirmed_and_both_balances_move
     seal_pending(&pool, Duration::ZERO).await.expect("seal");
     let report = verify(&pool).await.expect("verify");
     assert!(report.is_clean(), "{report:?}");
+}
+
+/// A purchase through the seller's link, with `quantity` g of 4DEB01BC sent by the seller, sent
+/// for confirmation: answers its id and the validation code the seller received.
+pub(crate) async fn pending_confirmation(app: &TestApp, quantity: &str) -> (String, String) {
+    let compra_id = hand_to_seller(app, "URL").await;
+    let link = after(
+        app,
+        SELLER_EMAIL,
+        "Gestionar la venta: http://veta.test/venta/",
+    )
+    .await;
+    let seller = TestApp::new(app.pool.clone());
+    let sent = call(
+        &seller,
+        "venta/enviar",
+        &with(
+            Vec::new(),
+            &[
+                ("token", &link),
+                ("lines[0][mineral]", "ORO"),
+                ("lines[0][codigo_origen]", "4DEB01BC"),
+                ("lines[0][quantity]", quantity),
+                ("lines[0][unit]", "g"),
+                ("lines[0][value]", "1.000.000"),
+                ("taxes[0][kind]", "IVA"),
+                ("taxes[0][value]", "190.000"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let response = call(
+        app,
+        "compras/enviar",
+        &with(header(), &[("compra_id", &compra_id)]),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    let code = after(app, SELLER_EMAIL, "de la transacción: ").await;
+    (compra_id, code)
 }
 
 fn ws_body(quantity: &str) -> String {
@@ -543,7 +600,12 @@ async fn bad_seller_and_transaction_data_are_refused_per_field_and_nothing_is_se
 async fn an_expired_link_and_purchase_release_nothing_and_are_told_so(pool: PgPool) {
     let app = buyer(pool.clone()).await;
     let compra_id = hand_to_seller(&app, "URL").await;
-    let link = after(&app, SELLER_EMAIL, "Gestionar la venta: http://veta.test/venta/").await;
+    let link = after(
+        &app,
+        SELLER_EMAIL,
+        "Gestionar la venta: http://veta.test/venta/",
+    )
+    .await;
     sqlx::query("UPDATE compras SET expires_at = now() - interval '1 second'")
         .execute(&pool)
         .await
@@ -631,7 +693,11 @@ async fn five_wrong_codes_exhaust_the_code_and_a_new_one_is_sent_on_request(pool
         "{}",
         too_soon.body
     );
-    let wrong = if code == "00000000" { "11111111" } else { "00000000" };
+    let wrong = if code == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
     let attempt = |typed: &str| with(Vec::new(), &[("compra_id", &compra_id), ("code", typed)]);
     for _ in 0..5 {
         let refused = call(&app, "compras/confirmar", &attempt(wrong)).await;

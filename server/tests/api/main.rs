@@ -1,13 +1,17 @@
 //! The server's integration tests: one binary, one module per feature.
 
+mod approval;
 mod auth;
 mod balances;
 mod compras;
+mod consent;
 mod health;
 mod helpers;
 mod ledger;
+mod limits;
 mod outbox;
 mod pages;
 mod registration;
+mod schema;
 mod startup;
 mod users;

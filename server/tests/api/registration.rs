@@ -6,11 +6,11 @@ use sqlx::PgPool;
 use crate::helpers::{DILUVIO_ADMIN, TestApp};
 use server::demo::DEMO_PASSWORD;
 
-const ADMIN_EMAIL: &str = "gerente@oronorte.co";
-const PASSWORD: &str = "plata y cobre del norte";
+pub(crate) const ADMIN_EMAIL: &str = "gerente@oronorte.co";
+pub(crate) const PASSWORD: &str = "plata y cobre del norte";
 
-fn trader(overrides: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
-    let mut fields = vec![
+pub(crate) fn trader(overrides: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut fields: Vec<(&str, &str)> = vec![
         ("kind", "COMERCIALIZADOR"),
         ("document_type", "NIT"),
         ("document_number", "900765432-6"),
@@ -41,7 +41,10 @@ fn trader(overrides: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn register(app: &TestApp, fields: &[(String, String)]) -> crate::helpers::TestResponse {
+pub(crate) async fn register(
+    app: &TestApp,
+    fields: &[(String, String)],
+) -> crate::helpers::TestResponse {
     let fields: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -50,7 +53,7 @@ async fn register(app: &TestApp, fields: &[(String, String)]) -> crate::helpers:
 }
 
 /// The `token` of the newest link to `path` emailed to `to`.
-async fn emailed_token(app: &TestApp, to: &str, path: &str) -> String {
+pub(crate) async fn emailed_token(app: &TestApp, to: &str, path: &str) -> String {
     let text = app.last_email_to(to).await;
     let marker = format!("http://veta.test{path}?token=");
     let start = text
@@ -60,7 +63,7 @@ async fn emailed_token(app: &TestApp, to: &str, path: &str) -> String {
     text[start..start + 64].to_owned()
 }
 
-async fn count(pool: &PgPool, sql: &'static str) -> i64 {
+pub(crate) async fn count(pool: &PgPool, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql)
         .fetch_one(pool)
         .await

@@ -107,7 +107,10 @@ fn production_refuses_the_development_sms_log_and_a_missing_key() {
     ];
     let (code, stderr) = run_server(&with_key, &["SMS_GATEWAY"]);
     assert_eq!(code, Some(1));
-    assert_one_clear_line(&stderr, "error: SMS_GATEWAY: en producción defina SMS_GATEWAY=http");
+    assert_one_clear_line(
+        &stderr,
+        "error: SMS_GATEWAY: en producción defina SMS_GATEWAY=http",
+    );
     assert!(!stderr.contains("0011"), "the key never shows");
 
     let mut demo = with_key.to_vec();

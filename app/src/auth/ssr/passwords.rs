@@ -22,12 +22,7 @@ pub const ARGON2_WAIT_S: u64 = 10;
 static ARGON2_PERMITS: Semaphore = Semaphore::const_new(ARGON2_CONCURRENT_MAX);
 
 async fn permit() -> Result<SemaphorePermit<'static>, AppError> {
-    match tokio::time::timeout(
-        Duration::from_secs(ARGON2_WAIT_S),
-        ARGON2_PERMITS.acquire(),
-    )
-    .await
-    {
+    match tokio::time::timeout(Duration::from_secs(ARGON2_WAIT_S), ARGON2_PERMITS.acquire()).await {
         Ok(Ok(permit)) => Ok(permit),
         Ok(Err(_closed)) => Err(AppError::Internal),
         Err(_elapsed) => Err(AppError::Throttled(
@@ -88,8 +83,16 @@ mod tests {
     async fn a_hash_verifies_its_password_only() {
         let stored = hash("cobre y plata 2026".to_owned()).await.expect("hashed");
         assert!(stored.starts_with("$argon2id$"));
-        assert!(verify("cobre y plata 2026".to_owned(), Some(stored.clone())).await.expect("ran"));
-        assert!(!verify("cobre y plata 2025".to_owned(), Some(stored)).await.expect("ran"));
+        assert!(
+            verify("cobre y plata 2026".to_owned(), Some(stored.clone()))
+                .await
+                .expect("ran")
+        );
+        assert!(
+            !verify("cobre y plata 2025".to_owned(), Some(stored))
+                .await
+                .expect("ran")
+        );
         assert!(!verify("anything".to_owned(), None).await.expect("ran"));
     }
 }

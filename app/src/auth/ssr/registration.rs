@@ -32,7 +32,13 @@ pub async fn register(pool: &PgPool, draft: &RegistrationDraft) -> Result<String
     let address = request::client_address().await;
     let mut tx = pool.begin().await?;
     limits::attempt(&mut tx, &REGISTRATIONS_PER_ADDRESS, &address, None).await?;
-    limits::attempt(&mut tx, &REGISTRATIONS_PER_EMAIL, admin.email.as_ref(), None).await?;
+    limits::attempt(
+        &mut tx,
+        &REGISTRATIONS_PER_EMAIL,
+        admin.email.as_ref(),
+        None,
+    )
+    .await?;
     tx.commit().await?;
 
     // What is already taken, as field errors; never who holds it. A rejected registration holds

@@ -395,8 +395,8 @@ pub async fn code_step(pool: &PgPool, typed_code: &str) -> Result<(), AppError> 
             audit::record(&mut *tx, entry(AuthEvent::CuentaBloqueada, Some("codigos"))).await?;
             locked_by_codes(&mut tx, challenge.user_id, organization_id).await?;
             tx.commit().await?;
-            let reached =
-                WRONG_SIGN_IN_CODES_PER_ACCOUNT.refusal(i64::from(WRONG_SIGN_IN_CODES_PER_ACCOUNT.block_s));
+            let reached = WRONG_SIGN_IN_CODES_PER_ACCOUNT
+                .refusal(i64::from(WRONG_SIGN_IN_CODES_PER_ACCOUNT.block_s));
             return Err(AppError::Throttled(reached.to_string()));
         }
         tx.commit().await?;

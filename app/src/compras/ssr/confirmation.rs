@@ -133,9 +133,7 @@ pub async fn confirm(
                 .to_owned(),
         )
     })?;
-    PURPOSE
-        .check_usable(&issued)
-        .map_err(AppError::from)?;
+    PURPOSE.check_usable(&issued).map_err(AppError::from)?;
     if stored.code_hash.as_deref() != Some(code_hash(&key, compra_id, &code).as_slice()) {
         return wrong_code(tx, &stored, seller_id, (&pair, &seller_subject)).await;
     }
@@ -272,11 +270,23 @@ async fn wrong_code(
     let mut blocked = None;
     if by_pair == Recorded::Reached {
         blocked = Some(WRONG_PURCHASE_CODES_PER_BUYER_SELLER);
-        tell_of_block(&mut tx, stored, seller_id, AlertKind::CodigosErradosComprador).await?;
+        tell_of_block(
+            &mut tx,
+            stored,
+            seller_id,
+            AlertKind::CodigosErradosComprador,
+        )
+        .await?;
     }
     if by_seller == Recorded::Reached {
         blocked = Some(WRONG_PURCHASE_CODES_PER_SELLER);
-        tell_of_block(&mut tx, stored, seller_id, AlertKind::CodigosErradosVendedor).await?;
+        tell_of_block(
+            &mut tx,
+            stored,
+            seller_id,
+            AlertKind::CodigosErradosVendedor,
+        )
+        .await?;
     }
     tx.commit().await?;
     Err(match blocked {
@@ -362,7 +372,13 @@ pub async fn annul(pool: &PgPool, buyer_id: Uuid, compra_id: Uuid) -> Result<Com
     let mut tx = pool.begin().await?;
     let stored = lock(&mut tx, compra_id, buyer_id).await?;
     let state = next(&stored.state()?, CompraEvent::BuyerCancelled)?;
-    end(&mut tx, compra_id, state.status(), "Anulada por el comprador").await?;
+    end(
+        &mut tx,
+        compra_id,
+        state.status(),
+        "Anulada por el comprador",
+    )
+    .await?;
     if let Some(seller_id) = stored.seller_id {
         let seller = seller_by_id(&mut tx, seller_id).await?;
         let buyer = razon_social_of(&mut tx, buyer_id).await?;

@@ -24,8 +24,8 @@ pub use confirmation::{annul, confirm};
 pub use en_curso::{en_curso, en_curso_count};
 pub use seller::{RegistrySeller, SellerLookupError, find_seller, lookup_seller};
 pub use seller_access::{
-    IdentityError, SellerAccessError, SellerIdentity, WsOutcome, WsRefusal, decline,
-    decline_view, editor, submit_from_link, submit_from_ws,
+    IdentityError, SellerAccessError, SellerIdentity, WsOutcome, WsRefusal, decline, decline_view,
+    editor, submit_from_link, submit_from_ws,
 };
 pub use steps::{hand_to_seller, submit, upload_txt, ws_endpoint};
 
@@ -462,11 +462,12 @@ mod tests {
         assert_eq!(
             codes(EXPIRABLE),
             domain_codes(|status| {
-                CompraState::restore(status, Some(domain::compra_status::Channel::Url))
-                    .is_ok_and(|state| {
+                CompraState::restore(status, Some(domain::compra_status::Channel::Url)).is_ok_and(
+                    |state| {
                         domain::compra_status::transition(&state, CompraEvent::Expired)
                             .is_ok_and(|next| next.status() == CompraStatus::Vencida)
-                    })
+                    },
+                )
             })
         );
         assert_eq!(

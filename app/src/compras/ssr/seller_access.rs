@@ -450,13 +450,8 @@ pub async fn decline(pool: &PgPool, secret: &str, disowned: bool) -> Result<(), 
             stored.compra_id
         )
     };
-    let (text, html) = notify::notification(
-        &creator_name,
-        &[],
-        &[told],
-        None,
-        OffsetDateTime::now_utc(),
-    );
+    let (text, html) =
+        notify::notification(&creator_name, &[], &[told], None, OffsetDateTime::now_utc());
     notify::enqueue_email(
         &mut tx,
         &OutgoingEmail {

@@ -3,8 +3,8 @@
 
 use domain::compra_status::{CompraEvent, SellerChannel};
 use domain::limits::{
-    BALANCE_REFUSALS_PER_BUYER_SELLER, PURCHASES_PER_BUYER_SELLER, WRONG_PURCHASE_CODES_PER_BUYER_SELLER,
-    WRONG_PURCHASE_CODES_PER_SELLER,
+    BALANCE_REFUSALS_PER_BUYER_SELLER, PURCHASES_PER_BUYER_SELLER,
+    WRONG_PURCHASE_CODES_PER_BUYER_SELLER, WRONG_PURCHASE_CODES_PER_SELLER,
 };
 use domain::{BalanceReader, Balances, Closings, CompraDraft, ValidationErrors, VerificationCode};
 use sqlx::{PgConnection, PgPool};
@@ -115,7 +115,12 @@ impl SellerLetter<'_> {
         )
     }
 
-    fn email(&self, subject: String, paragraphs: &[String], action: Option<(&str, &str)>) -> OutgoingEmail {
+    fn email(
+        &self,
+        subject: String,
+        paragraphs: &[String],
+        action: Option<(&str, &str)>,
+    ) -> OutgoingEmail {
         let (text, html) = notify::notification(
             &self.seller.razon_social,
             &[&seller_lines(self.seller)],
@@ -148,7 +153,10 @@ impl SellerLetter<'_> {
             self.decline_paragraph(),
         ];
         self.email(
-            format!("{} le solicita los datos de una venta de minerales", self.buyer_name),
+            format!(
+                "{} le solicita los datos de una venta de minerales",
+                self.buyer_name
+            ),
             &paragraphs,
             Some(("Gestionar la venta", &url)),
         )
@@ -285,7 +293,12 @@ pub async fn submit(
     let seller_id = seller.organization_id;
     let pair = pair_subject(buyer_id, seller_id);
     limits::check(&mut tx, &WRONG_PURCHASE_CODES_PER_BUYER_SELLER, &pair).await?;
-    limits::check(&mut tx, &WRONG_PURCHASE_CODES_PER_SELLER, &seller_id.to_string()).await?;
+    limits::check(
+        &mut tx,
+        &WRONG_PURCHASE_CODES_PER_SELLER,
+        &seller_id.to_string(),
+    )
+    .await?;
     limits::check(&mut tx, &BALANCE_REFUSALS_PER_BUYER_SELLER, &pair).await?;
     PURPOSE
         .check_resend(stored.issued().as_ref())
