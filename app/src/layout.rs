@@ -136,7 +136,7 @@ fn ApprovalNotice(status: ApprovalStatus) -> impl IntoView {
         }
     };
     view! {
-        <p class="aviso" role="status">
+        <p class="aviso" data-testid="aviso-aprobacion">
             {text} " " <A href="/mi-organizacion">"Ver «Mi organización»"</A>
         </p>
     }

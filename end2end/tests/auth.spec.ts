@@ -9,63 +9,11 @@ import {
   linkIn,
   lastSmsTo,
   demoEmail,
-  randomNit,
+  registerTrader,
   unique,
+  verifyEmail as verify,
   DEMO_PASSWORD,
-  type Mailbox,
 } from './support';
-import type { Page } from '@playwright/test';
-
-interface Registration {
-  username: string;
-  email: string;
-  password: string;
-  razonSocial: string;
-}
-
-/** Fills and sends the registration form of a trader; returns what was registered. */
-async function registerTrader(page: Page, secondFactor: 'EMAIL' | 'SMS', mobile = ''): Promise<Registration> {
-  const id = unique();
-  const registration = {
-    username: `prueba.${id}`,
-    email: `admin.${id}@prueba.co`,
-    password: `una frase segura ${id}`,
-    razonSocial: `COMERCIALIZADORA PRUEBA ${id.toUpperCase()} S.A.S`,
-  };
-  await page.goto('/registro');
-  await hydrated(page);
-  await page.getByLabel('Tipo de participante').selectOption({ label: 'Comercializador' });
-  await page.getByLabel('Tipo de documento').selectOption('NIT');
-  await page.getByLabel('Número de documento').fill(randomNit());
-  await page.getByLabel('Razón social').fill(registration.razonSocial);
-  await page.getByLabel('Departamento').selectOption({ label: 'RISARALDA' });
-  await page.getByLabel('Municipio').selectOption({ label: 'LA VIRGINIA' });
-  await page.getByLabel('Correo de contacto').fill(`contacto.${id}@prueba.co`);
-  await page.getByLabel('Celular de contacto').fill('310 555 1234');
-  await page.getByLabel('Número de inscripción en el RUCOM').fill(`RUCOM-2016${Date.now() % 1e8}`);
-  await page.getByLabel('Estado en el RUCOM').selectOption({ label: 'Certificado' });
-  await page.getByLabel('Nombres y apellidos').fill('Marta Ríos');
-  await page.getByLabel('Nombre de usuario').fill(registration.username);
-  await page.getByLabel('Correo electrónico', { exact: true }).fill(registration.email);
-  await page.getByLabel('Celular', { exact: true }).fill(mobile);
-  await page.getByLabel('Recibir el código de ingreso por').selectOption(secondFactor);
-  await page.getByLabel('Contraseña', { exact: true }).fill(registration.password);
-  await page.getByLabel('Confirme la contraseña').fill(registration.password);
-  await page.getByRole('button', { name: 'Registrar' }).click();
-  await expect(page.getByRole('status')).toContainText(`Le enviamos un enlace a ${registration.email}`);
-  return registration;
-}
-
-/** Opens the verification link of the newest email to `email`. */
-async function verify(page: Page, mail: Mailbox, email: string, seen: Set<string>): Promise<void> {
-  const message = await mail.next(email, seen);
-  expect(message.subject).toBe('Verifique su correo en Veta');
-  expect(message.text).toContain('el sistema de Trazabilidad Minera de Veta le informa');
-  await page.goto(linkIn(message, '/verificar-correo'));
-  await hydrated(page);
-  await page.getByRole('button', { name: 'Verificar mi correo' }).click();
-  await expect(page.getByRole('status')).toContainText('Su correo quedó verificado');
-}
 
 test('registro → verificación → ingreso con el código del correo → salida', async ({ page, mail }) => {
   const seen = await mail.seen();
@@ -89,7 +37,7 @@ test('el código también puede llegar por SMS', async ({ page, mail }) => {
   await verify(page, mail, registration.email, seen);
   await enterPassword(page, registration.username, registration.password);
   let sms: string | undefined;
-  await expect.poll(async () => (sms = await lastSmsTo(page, `+57${mobile}`))).toContain('Veta: su código de ingreso es');
+  await expect.poll(async () => (sms = await lastSmsTo(page, `+57${mobile}`))).toContain('Veta: su codigo de ingreso es');
   await enterCode(page, codeIn(sms as string));
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByTestId('organizacion')).toHaveText(registration.razonSocial);
@@ -101,7 +49,7 @@ test('cinco códigos errados exigen un código nuevo', async ({ page, mail }) =>
   await enterPassword(page, 'diluvio.operador', DEMO_PASSWORD);
   await hydrated(page);
   const code = codeIn((await mail.next(email, seen)).text);
-  const wrong = code === '111111' ? '222222' : '111111';
+  const wrong = code === '11111111' ? '22222222' : '11111111';
   for (const left of [4, 3, 2, 1]) {
     await enterCode(page, wrong);
     await expect(page.getByRole('alert')).toHaveText(`Código incorrecto. Le quedan ${left} intento(s).`);

@@ -1,6 +1,15 @@
-import { createHash } from 'node:crypto';
-import type { Browser, Page } from '@playwright/test';
-import { test, expect, hydrated, signIn, demoEmail, lastSmsTo, type Email, type Mailbox } from './support';
+import { test, expect, hydrated, signIn, demoEmail } from './support';
+import {
+  SELLER_CONTACT,
+  expectBalance,
+  handToSeller,
+  issueCode,
+  nextWith,
+  resume,
+  sendAndConfirm,
+  startPurchase,
+  type MaildevAttachment,
+} from './purchase';
 
 // The purchase of seed 000, end to end, through each of the three channels: a buyer (COMERCIALIZADORA
 // ORO DEL CAUCA) buys 10 g of gold from a title holder (MINERA EL DILUVIO GOLD). Each journey sells
@@ -9,148 +18,6 @@ import { test, expect, hydrated, signIn, demoEmail, lastSmsTo, type Email, type 
 
 // Whole journeys: several sign-ins, two or three browsers, a dozen emails.
 test.describe.configure({ timeout: 120_000 });
-
-const SELLER_CONTACT = 'gerencia.diluvio@demo.veta.com.co';
-const BUYER_CONTACT = 'gerencia.orocauca@demo.veta.com.co';
-const SELLER_MOBILE = '+573001110001';
-
-interface MaildevAttachment {
-  fileName: string;
-  generatedFileName: string;
-}
-
-/** Today in Bogotá, DD/MM/AAAA. */
-function today(): string {
-  const [year, month, day] = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Bogota' })
-    .format(new Date())
-    .split('-');
-  return `${day}/${month}/${year}`;
-}
-
-/** A new origin code of 100 g of gold for MINERA EL DILUVIO, issued by admin.ottm. */
-async function issueCode(browser: Browser, mail: Mailbox): Promise<string> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signIn(page, mail, 'admin.ottm', demoEmail('admin.ottm'));
-  const holders = (await (await page.request.post('/api/codigos-origen/titulares')).json()) as {
-    organization_id: string;
-    razon_social: string;
-  }[];
-  const diluvio = holders.find((h) => h.razon_social === 'MINERA EL DILUVIO GOLD S.A.S');
-  expect(diluvio).toBeDefined();
-  const response = await page.request.post('/api/codigos-origen/emitir', {
-    form: {
-      'draft[holder]': diluvio!.organization_id,
-      'draft[mineral]': 'ORO',
-      'draft[unit]': 'g',
-      'draft[quantity]': '100',
-      'draft[issued_on]': today(),
-    },
-  });
-  expect(response.status()).toBe(200);
-  const code = (await response.json()) as string;
-  await context.close();
-  return code;
-}
-
-/** The buyer opens the wizard and fills the seller's and the transaction's data. */
-async function startPurchase(page: Page, mail: Mailbox): Promise<void> {
-  await signIn(page, mail, 'orocauca.operador', demoEmail('orocauca.operador'));
-  await hydrated(page);
-  await page.getByRole('button', { name: 'Compras' }).click();
-  await page.getByRole('link', { name: 'Explotador Minero Autorizado' }).click();
-  await expect(page.getByRole('heading', { name: 'Datos del vendedor' })).toBeVisible();
-  await page.getByLabel('Código de expediente minero').fill('T14292011-003');
-  await page.getByLabel('Tipo de documento').selectOption('NIT');
-  await page.getByLabel('Número de documento').fill('9013049617');
-  await page.getByRole('button', { name: 'Buscar vendedor' }).click();
-  await expect(page.getByLabel('Razón social')).toHaveValue('MINERA EL DILUVIO GOLD S.A.S');
-  await expect(page.getByText(/Vendedor registrado: MINERA EL DILUVIO GOLD S\.A\.S · correo ge•••@/)).toBeVisible();
-  await page.getByLabel('Fecha de factura').fill(today());
-  await page.getByLabel('Fecha de transacción').fill(today());
-  // The support's SHA-256 is computed in the browser from the chosen file.
-  const support = Buffer.from('Certificado de origen del vendedor, factura FE-1001');
-  await page.getByLabel('Soporte de verificación del vendedor').setInputFiles({
-    name: 'soporte.pdf',
-    mimeType: 'application/pdf',
-    buffer: support,
-  });
-  await expect(page.getByLabel('Código SHA-256')).toHaveValue(createHash('sha256').update(support).digest('hex'));
-  await page.getByLabel('Departamento').selectOption('05');
-  await page.getByLabel('Municipio').selectOption('05001');
-}
-
-/** "Gestionar URL" or "Generar Cód. WS", through the confirmation dialog. */
-async function handToSeller(page: Page, button: 'Gestionar URL' | 'Generar Cód. WS'): Promise<void> {
-  await page.getByRole('button', { name: button }).click();
-  const dialog = page.getByRole('alertdialog');
-  await expect(dialog).toContainText('¿Está seguro de que desea enviar una URL o un código WS al vendedor?');
-  await dialog.getByRole('button', { name: 'Confirmar' }).click();
-  await expect(page.locator('.estado-compra [data-estado]')).toHaveText('Pendiente por gestión del vendedor');
-  await expect(page.getByText('La transacción está del lado de su vendedor.')).toBeVisible();
-}
-
-/** From "Transacciones en curso", "Retomar" the purchase the seller handled. */
-async function resume(page: Page): Promise<void> {
-  await page.getByRole('link', { name: 'Transacciones en curso' }).first().click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Transacciones en curso' })).toBeVisible();
-  const row = page.getByRole('row').filter({ hasText: 'Gestionada por el vendedor, pendiente gestión comprador' }).first();
-  await expect(row).toContainText('MINERA EL DILUVIO GOLD S.A.S');
-  await row.getByRole('link', { name: 'Retomar' }).click();
-  await expect(page.locator('.estado-compra [data-estado]')).toHaveText('Gestionada por el vendedor, pendiente gestión comprador');
-}
-
-/** "Enviar", then the validation code the seller received by email and SMS; ends registered. */
-async function sendAndConfirm(page: Page, mail: Mailbox): Promise<string> {
-  const seen = await mail.seen();
-  await page.getByRole('button', { name: 'Enviar', exact: true }).click();
-  await expect(page.locator('.estado-compra [data-estado]')).toHaveText('Pendiente por confirmar');
-  const email = await mail.next(SELLER_CONTACT, seen);
-  const code = /de la transacción: (\d{6})/.exec(email.text)![1];
-  expect(await lastSmsTo(page, SELLER_MOBILE)).toContain(code);
-
-  const wrong = code === '000000' ? '111111' : '000000';
-  await page.getByLabel('Código de validación de la transacción').fill(wrong);
-  await page.getByRole('button', { name: 'Confirmar transacción' }).click();
-  await expect(page.getByRole('alert').first()).toContainText('Código de validación incorrecto. Le quedan 4 intento(s).');
-
-  const balances = await mail.seen();
-  await page.getByLabel('Código de validación de la transacción').fill(code);
-  await page.getByRole('button', { name: 'Confirmar transacción' }).click();
-  const success = page.locator('[data-ptm]');
-  await expect(success).toContainText('ha sido registrada de manera exitosa');
-  const ptm = (await success.getAttribute('data-ptm'))!;
-  expect(ptm).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/);
-  await expect(success).toHaveText(`La transacción ${ptm} ha sido registrada de manera exitosa.`);
-
-  // Both parties receive their balances, with the TXT attached.
-  for (const to of [BUYER_CONTACT, SELLER_CONTACT]) {
-    const message = await nextWith(mail, to, balances, ptm);
-    expect(message.text).toContain(`La transacción ${ptm} ha sido registrada de manera exitosa`);
-    expect((message as unknown as { attachments: MaildevAttachment[] }).attachments[0].fileName).toMatch(/^saldos_/);
-  }
-  return ptm;
-}
-
-/** The first email to `to`, not in `seen`, whose text contains `needle`. */
-async function nextWith(mail: Mailbox, to: string, seen: Set<string>, needle: string): Promise<Email> {
-  let found: Email | undefined;
-  await expect
-    .poll(async () => {
-      found = (await mail.all()).find(
-        (e) => !seen.has(e.id) && e.to.some((r) => r.address === to) && e.text.includes(needle),
-      );
-      return found !== undefined;
-    }, { timeout: 15_000 })
-    .toBe(true);
-  return found!;
-}
-
-/** The balances page shows `quantity` under `code`. */
-async function expectBalance(page: Page, code: string, quantity: string): Promise<void> {
-  await page.goto('/saldos');
-  await expect(page.getByRole('row').filter({ hasText: code })).toContainText(quantity);
-}
 
 test('compra por URL: el vendedor gestiona la venta desde el enlace y el comprador la confirma', async ({ page, browser, mail }) => {
   const code = await issueCode(browser, mail);
@@ -277,7 +144,8 @@ test('compra con el TXT del vendedor: el comprador carga el archivo de saldos co
   await page.getByLabel('Valor del impuesto 1').fill('190.000');
   await expect(page.locator('[data-valor="incluidos"]')).toHaveText('COP $ 1.190.000,00');
 
-  await sendAndConfirm(page, mail);
+  // The seller's code states exactly the line the file brought, and the buyer sees the same.
+  await sendAndConfirm(page, mail, { expectedLine: `${code} · ORO · 10,0000 g · COP $ 1.000.000,00` });
   await expectBalance(page, code, '10,0000');
   await expectBalance(seller, code, '90,0000');
   await sellerContext.close();

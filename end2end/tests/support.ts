@@ -53,9 +53,9 @@ export async function lastSmsTo(page: Page, to: string): Promise<string | undefi
   return log.messages[0]?.text;
 }
 
-/** The six-digit code of a sign-in message. */
+/** The eight-digit code of a sign-in message. */
 export function codeIn(text: string): string {
-  const match = /es:? (\d{6})/.exec(text);
+  const match = /es:? (\d{8})/.exec(text);
   if (!match) throw new Error(`no hay código en: ${text}`);
   return match[1];
 }
@@ -145,3 +145,58 @@ export function randomNit(): string {
 
 /** A suffix that makes names unique in one run. */
 export const unique = () => Math.random().toString(36).slice(2, 8);
+
+export interface Registration {
+  username: string;
+  email: string;
+  password: string;
+  razonSocial: string;
+  contactEmail: string;
+  contactMobile: string;
+}
+
+/** Fills and sends the registration form of a trader; returns what was registered. */
+export async function registerTrader(page: Page, secondFactor: 'EMAIL' | 'SMS', mobile = ''): Promise<Registration> {
+  const id = unique();
+  const registration = {
+    username: `prueba.${id}`,
+    email: `admin.${id}@prueba.co`,
+    password: `una frase segura ${id}`,
+    razonSocial: `COMERCIALIZADORA PRUEBA ${id.toUpperCase()} S.A.S`,
+    contactEmail: `contacto.${id}@prueba.co`,
+    contactMobile: '+573105551234',
+  };
+  await page.goto('/registro');
+  await hydrated(page);
+  await page.getByLabel('Tipo de participante').selectOption({ label: 'Comercializador' });
+  await page.getByLabel('Tipo de documento').selectOption('NIT');
+  await page.getByLabel('Número de documento').fill(randomNit());
+  await page.getByLabel('Razón social').fill(registration.razonSocial);
+  await page.getByLabel('Departamento').selectOption({ label: 'RISARALDA' });
+  await page.getByLabel('Municipio').selectOption({ label: 'LA VIRGINIA' });
+  await page.getByLabel('Correo de contacto').fill(registration.contactEmail);
+  await page.getByLabel('Celular de contacto').fill('310 555 1234');
+  await page.getByLabel('Número de inscripción en el RUCOM').fill(`RUCOM-2016${Date.now() % 1e8}`);
+  await page.getByLabel('Estado en el RUCOM').selectOption({ label: 'Certificado' });
+  await page.getByLabel('Nombres y apellidos').fill('Marta Ríos');
+  await page.getByLabel('Nombre de usuario').fill(registration.username);
+  await page.getByLabel('Correo electrónico', { exact: true }).fill(registration.email);
+  await page.getByLabel('Celular', { exact: true }).fill(mobile);
+  await page.getByLabel('Recibir el código de ingreso por').selectOption(secondFactor);
+  await page.getByLabel('Contraseña', { exact: true }).fill(registration.password);
+  await page.getByLabel('Confirme la contraseña').fill(registration.password);
+  await page.getByRole('button', { name: 'Registrar' }).click();
+  await expect(page.getByRole('status')).toContainText(`Le enviamos un enlace a ${registration.email}`);
+  return registration;
+}
+
+/** Opens the verification link of the newest email to `email`. */
+export async function verifyEmail(page: Page, mail: Mailbox, email: string, seen: Set<string>): Promise<void> {
+  const message = await mail.next(email, seen);
+  expect(message.subject).toBe('Verifique su correo en Veta');
+  expect(message.text).toContain('el sistema de Trazabilidad Minera de Veta le informa');
+  await page.goto(linkIn(message, '/verificar-correo'));
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Verificar mi correo' }).click();
+  await expect(page.getByRole('status')).toContainText('Su correo quedó verificado');
+}
