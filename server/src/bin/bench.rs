@@ -649,7 +649,11 @@ impl Ctx {
                 &format!("Referencia de la transacción: {compra_id}"),
             )
             .await?;
-        let code = after(&text, "transacción: ", 6)?;
+        let code = after(
+            &text,
+            "de la transacción: ",
+            domain::credentials::VERIFICATION_CODE_DIGITS,
+        )?;
         samples.add(Step::MailCode, started.elapsed());
         Ok(Prepared {
             compra_id,
@@ -702,7 +706,7 @@ async fn sign_in(http: &Http, outbox: &Outbox, username: &str) -> Result<String>
             "código de ingreso es: ",
         )
         .await?;
-    let code = after(&text, "es: ", 6)?;
+    let code = after(&text, "es: ", domain::credentials::VERIFICATION_CODE_DIGITS)?;
     let cookie = format!("{}={}", challenge.0, challenge.1);
     let answer = http
         .form("ingresar/codigo", &[("code", code.as_str())], &cookie)
