@@ -32,11 +32,12 @@ pub struct MovementRow {
 pub struct VerifyReport {
     /// Movements in the ledger.
     pub movements: u64,
-    /// Movements sealed in the chain (the rest are younger than the sealer's cutoff).
+    /// Movements sealed in the chain.
     pub sealed: u64,
-    /// Unsealed movements older than the newest sealed one: the sealer skipped them, which only
-    /// happens if a transaction stayed open longer than the cutoff after posting.
-    pub unsealed_behind_head: u64,
+    /// Committed movements the sealer has not chained yet (normally those of the last instant).
+    pub unsealed: u64,
+    /// Of those, the ones older than a minute: the sealer is stopped, or was bypassed.
+    pub unsealed_stale: u64,
     /// The first broken link of the chain, if any.
     pub chain: Option<ChainFault>,
     pub balances_checked: u64,
@@ -49,7 +50,7 @@ pub struct VerifyReport {
 impl VerifyReport {
     /// Nothing is wrong.
     pub fn is_clean(&self) -> bool {
-        self.chain.is_none() && self.balance_mismatches_total == 0 && self.unsealed_behind_head == 0
+        self.chain.is_none() && self.balance_mismatches_total == 0 && self.unsealed_stale == 0
     }
 }
 
@@ -140,10 +141,10 @@ fn ReportView(report: VerifyReport) -> impl IntoView {
             fault.message, fault.movement_sequence
         ),
     };
-    let behind = (report.unsealed_behind_head > 0).then(|| {
+    let behind = (report.unsealed_stale > 0).then(|| {
         format!(
-            "{} movimientos quedaron sin sellar detrás del último sello.",
-            report.unsealed_behind_head
+            "{} movimientos llevan más de un minuto sin sellar: el sellador está detenido o fue eludido.",
+            report.unsealed_stale
         )
     });
     let balances = format!(

@@ -17,8 +17,8 @@
 //!    posting with [`LedgerError::ExceedsAvailable`] if one would go negative (never clamping);
 //! 4. writes the posting, its movements and the new balances in one statement.
 //!
-//! The locks are held until the caller commits: callers commit right after posting (the sealer's
-//! cutoff relies on the time from the movements' insert to the commit being short).
+//! The locks are held until the caller commits. The same statement queues the movements for the
+//! sealer (`movements_unsealed`), which chains them once their transaction has committed.
 
 use std::collections::BTreeMap;
 
@@ -41,6 +41,9 @@ pub const POSTING_LINES_MAX: usize = 2 * domain::compra::COMPRA_MAX_LINES;
 pub const MOVEMENTS_PAGE_MAX: i64 = 1_000;
 /// Movements `verify` reads per query while it walks the chain.
 const VERIFY_PAGE_ROWS: i64 = 5_000;
+/// A committed movement is sealed within a few hundred milliseconds; one still unsealed after this
+/// long means the sealer is stopped or its queue row is missing, and `verify` says so.
+pub const UNSEALED_GRACE_S: f64 = 60.0;
 /// Most balance mismatches a report lists (it counts them all).
 pub const VERIFY_MISMATCHES_MAX: i64 = 100;
 
@@ -441,6 +444,9 @@ async fn write(
              FROM UNNEST($4::uuid[], $5::uuid[], $6::char(8)[], $7::text[], $8::text[], $9::numeric[], $10::text[])
                   WITH ORDINALITY AS x(id, o, c, m, u, d, k, n)
              ORDER BY x.n
+             RETURNING sequence
+         ), queued AS (
+             INSERT INTO movements_unsealed (sequence) SELECT sequence FROM moved
          )
          UPDATE balances b SET quantity = v.q, updated_at = now()
          FROM UNNEST($5::uuid[], $6::char(8)[], $7::text[], $8::text[], $11::numeric[]) AS v(o, c, m, u, q)
@@ -650,13 +656,16 @@ pub async fn verify(pool: &PgPool) -> Result<VerifyReport, sqlx::Error> {
     let mut tx = pool
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .await?;
-    let (movements, sealed, unsealed_behind_head): (i64, i64, i64) = sqlx::query_as(
+    let (movements, sealed, unsealed, unsealed_stale): (i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM movements),
                 (SELECT count(*) FROM movement_seals),
                 (SELECT count(*) FROM movements m
-                 WHERE m.sequence < (SELECT coalesce(max(sequence), 0) FROM movement_seals)
+                 WHERE NOT EXISTS (SELECT 1 FROM movement_seals s WHERE s.sequence = m.sequence)),
+                (SELECT count(*) FROM movements m
+                 WHERE m.created_at < now() - make_interval(secs => $1)
                    AND NOT EXISTS (SELECT 1 FROM movement_seals s WHERE s.sequence = m.sequence))",
     )
+    .bind(UNSEALED_GRACE_S)
     .fetch_one(&mut *tx)
     .await?;
 
@@ -761,7 +770,8 @@ pub async fn verify(pool: &PgPool) -> Result<VerifyReport, sqlx::Error> {
     Ok(VerifyReport {
         movements: count(movements),
         sealed: count(sealed),
-        unsealed_behind_head: count(unsealed_behind_head),
+        unsealed: count(unsealed),
+        unsealed_stale: count(unsealed_stale),
         chain,
         balances_checked: count(balances_checked),
         balance_mismatches_total: count(mismatches_total),

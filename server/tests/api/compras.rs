@@ -316,7 +316,7 @@ async fn through_the_sellers_link_a_purchase_is_confirmed_and_both_balances_move
     let en_curso = call(&app, "compras/en-curso", &[]).await;
     assert_eq!(en_curso.json().as_array().unwrap().len(), 0);
 
-    seal_pending(&pool, Duration::ZERO).await.expect("seal");
+    seal_pending(&pool).await.expect("seal");
     let report = verify(&pool).await.expect("verify");
     assert!(report.is_clean(), "{report:?}");
 }

@@ -31,6 +31,14 @@ fn oro() -> BalanceKey {
     )
 }
 
+/// DILUVIO's demonstration silver: 900 g under `5A1C9E07`.
+fn plata() -> BalanceKey {
+    BalanceKey::new(
+        CodigoOrigen::parse("5A1C9E07").expect("code"),
+        Mineral::resolve("PLATA").expect("listed"),
+    )
+}
+
 fn grams(text: &str) -> SaleQuantity {
     SaleQuantity::parse(text).expect("quantity")
 }
@@ -129,7 +137,7 @@ async fn concurrent_purchases_of_one_code_sell_exactly_what_is_available(
     // Two demo initial balances, then two movements per purchase; nothing of the refused ones.
     assert_eq!(movement_count(&pool).await, 2 + 2 * 16);
 
-    assert_eq!(seal_pending(&pool, Duration::ZERO).await.expect("seal"), 34);
+    assert_eq!(seal_pending(&pool).await.expect("seal"), 34);
     let report = verify(&pool).await.expect("verify");
     assert!(report.is_clean(), "{report:?}");
     assert_eq!((report.movements, report.sealed), (34, 34));
@@ -144,7 +152,7 @@ async fn the_database_refuses_a_negative_balance_and_any_change_of_the_history(p
     )
     .await
     .expect("posted");
-    seal_pending(&pool, Duration::ZERO).await.expect("seal");
+    seal_pending(&pool).await.expect("seal");
 
     let negative = sqlx::query(
         "UPDATE balances SET quantity = quantity - 1000 WHERE organization_id = $1 AND codigo_origen = '4DEB01BC'",
@@ -188,15 +196,8 @@ async fn the_database_refuses_a_negative_balance_and_any_change_of_the_history(p
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn the_chain_is_sealed_behind_the_commits_in_batches_and_verifies(pool: PgPool) {
     server::demo::seed(&pool).await.expect("demo data");
-    // Nothing is old enough yet with a long cutoff: the sealer leaves young movements alone.
-    assert_eq!(
-        seal_pending(&pool, Duration::from_secs(3600))
-            .await
-            .expect("seal"),
-        0
-    );
-    assert_eq!(seal_pending(&pool, Duration::ZERO).await.expect("seal"), 2);
-    assert_eq!(seal_pending(&pool, Duration::ZERO).await.expect("seal"), 0);
+    assert_eq!(seal_pending(&pool).await.expect("seal"), 2);
+    assert_eq!(seal_pending(&pool).await.expect("seal"), 0);
 
     // A refused posting inside a transaction leaves that transaction usable (a savepoint)…
     let mut tx = pool.begin().await.expect("tx");
@@ -226,7 +227,7 @@ async fn the_chain_is_sealed_behind_the_commits_in_batches_and_verifies(pool: Pg
     )
     .await
     .expect("resold under the same code");
-    assert_eq!(seal_pending(&pool, Duration::ZERO).await.expect("seal"), 4);
+    assert_eq!(seal_pending(&pool).await.expect("seal"), 4);
 
     let report = verify(&pool).await.expect("verify");
     assert!(report.is_clean(), "{report:?}");
@@ -246,6 +247,48 @@ async fn the_chain_is_sealed_behind_the_commits_in_batches_and_verifies(pool: Pg
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_posting_held_open_while_others_commit_is_sealed_once_it_commits(pool: PgPool) {
+    server::demo::seed(&pool).await.expect("demo data");
+    assert_eq!(seal_pending(&pool).await.expect("seal"), 2);
+    // A slow posting draws the lower sequences and stays open (a 10 000-line purchase, a stalled
+    // connection)…
+    let mut slow = pool.begin().await.expect("tx");
+    post(
+        &mut slow,
+        &Posting::compra("LENTA", DILUVIO, OROCAUCA, plata(), grams("1")),
+    )
+    .await
+    .expect("posted, not committed");
+    // …while others, on other balances, commit and are sealed.
+    for n in 0..5 {
+        post_alone(
+            &pool,
+            &Posting::compra(format!("RAPIDA-{n}"), DILUVIO, OROCAUCA, oro(), grams("1")),
+        )
+        .await
+        .expect("posted");
+    }
+    assert_eq!(seal_pending(&pool).await.expect("seal"), 10);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(seal_pending(&pool).await.expect("seal"), 0, "nothing uncommitted is sealed");
+    slow.commit().await.expect("commit");
+    assert_eq!(seal_pending(&pool).await.expect("seal"), 2, "the late commit is chained");
+
+    let report = verify(&pool).await.expect("verify");
+    assert!(report.is_clean(), "{report:?}");
+    assert_eq!((report.movements, report.sealed, report.unsealed), (14, 14, 0));
+    // The slow posting's movements drew lower sequences but are later links of the chain.
+    let late: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT m.sequence, s.chain_position FROM movements m JOIN movement_seals s USING (sequence)
+         JOIN ledger_postings p USING (posting_id) WHERE p.reference = 'LENTA' ORDER BY m.sequence",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("the slow movements");
+    assert!(late.iter().all(|(sequence, position)| *sequence < 5 && *position > 12), "{late:?}");
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn verify_reports_a_tampered_movement_and_the_balance_it_no_longer_explains(pool: PgPool) {
     server::demo::seed(&pool).await.expect("demo data");
     post_alone(
@@ -254,7 +297,7 @@ async fn verify_reports_a_tampered_movement_and_the_balance_it_no_longer_explain
     )
     .await
     .expect("posted");
-    seal_pending(&pool, Duration::ZERO).await.expect("seal");
+    seal_pending(&pool).await.expect("seal");
     let (sequence, position): (i64, i64) = sqlx::query_as(
         "SELECT m.sequence, s.chain_position FROM movements m JOIN movement_seals s USING (sequence)
          WHERE m.kind = 'COMPRA_SALIDA'",
@@ -533,7 +576,7 @@ async fn call_as(app: &TestApp, draft: &[(&str, String)]) -> crate::helpers::Tes
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn the_regulator_verifies_the_ledger_and_participants_may_not(pool: PgPool) {
     let app = TestApp::with_demo_data(pool).await;
-    seal_pending(&app.pool, Duration::ZERO).await.expect("seal");
+    seal_pending(&app.pool).await.expect("seal");
     app.sign_in(AUDITOR_ANM).await;
     let response = app.call("libro/verificar", &[]).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
