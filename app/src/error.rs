@@ -26,9 +26,20 @@ pub enum AppError {
     NotFound,
     #[error("Ocurrió un error inesperado. Intente de nuevo en unos minutos.")]
     Internal,
+    /// The request could not be read (missing or mistyped arguments, a bad encoding, a body too
+    /// large): the message says what.
+    #[error("La solicitud está mal formada: {0}")]
+    Malformed(String),
     /// The request never reached the function (network, encoding).
     #[error("No hubo respuesta del servidor: revise su conexión e intente de nuevo.")]
     Transport(String),
+}
+
+/// A reason from the framework as the answer repeats it: bounded (a pasted megabyte never ends up
+/// in an answer).
+fn bounded(reason: &str) -> String {
+    const MAX_CHARS: usize = 200;
+    reason.chars().take(MAX_CHARS).collect()
 }
 
 impl AppError {
@@ -44,8 +55,19 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// On the server, the errors that arise before the function runs are the request's fault
+    /// (answered 400 or 404, never 500); in the browser, the rest are the network's.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::Transport(value.to_string())
+        match value {
+            ServerFnErrorErr::Args(reason)
+            | ServerFnErrorErr::MissingArg(reason)
+            | ServerFnErrorErr::Deserialization(reason) => Self::Malformed(bounded(&reason)),
+            ServerFnErrorErr::UnsupportedRequestMethod(method) => {
+                Self::Malformed(format!("el método {} no se admite aquí", bounded(&method)))
+            }
+            ServerFnErrorErr::Registration(_) => Self::NotFound,
+            other => Self::Transport(other.to_string()),
+        }
     }
 }
 
@@ -89,6 +111,7 @@ mod ssr {
                 Self::Forbidden => StatusCode::FORBIDDEN,
                 Self::NotFound => StatusCode::NOT_FOUND,
                 Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+                Self::Malformed(_) => StatusCode::BAD_REQUEST,
                 Self::Transport(_) => StatusCode::BAD_GATEWAY,
             }
         }

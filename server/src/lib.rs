@@ -3,6 +3,7 @@
 //! Nothing a request depends on lives in this process's memory: state is in PostgreSQL, so any
 //! number of server processes behind one address behave as one.
 
+pub mod api_errors;
 pub mod config;
 pub mod db;
 pub mod demo;

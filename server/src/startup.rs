@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use crate::config::{DatabaseUrl, Settings};
 use crate::email::{MailSettings, SmtpTransport};
 use crate::sms::SmsSettings;
-use crate::{db, demo, health, outbox, same_origin, sealer, sms, web_service};
+use crate::{api_errors, db, demo, health, outbox, same_origin, sealer, sms, web_service};
 
 /// What every handler and server function can reach.
 #[derive(Clone, FromRef)]
@@ -173,6 +173,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(axum::middleware::from_fn(api_errors::server_fn_errors))
         .layer(axum::middleware::from_fn(same_origin::same_origin_writes))
         .with_state(state)
 }

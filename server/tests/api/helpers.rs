@@ -103,7 +103,7 @@ impl TestApp {
             .to_bytes();
         TestResponse {
             status,
-            body: String::from_utf8(bytes.to_vec()).expect("a UTF-8 body"),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
         }
     }
 
@@ -140,6 +140,37 @@ impl TestApp {
             .header("origin", origin)
             .header("host", "veta.test");
         self.send(request, form_body(fields)).await
+    }
+
+    /// A request with any method, content type and body (bytes as they are).
+    pub async fn raw(
+        &self,
+        method: axum::http::Method,
+        uri: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> TestResponse {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(CONTENT_TYPE, content_type);
+        self.send(request, Body::from(body)).await
+    }
+
+    /// [`Self::raw`], declaring the body's length as clients do.
+    pub async fn raw_with_length(
+        &self,
+        method: axum::http::Method,
+        uri: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> TestResponse {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(CONTENT_TYPE, content_type)
+            .header(axum::http::header::CONTENT_LENGTH, body.len());
+        self.send(request, Body::from(body)).await
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {

@@ -270,13 +270,24 @@ async fn a_posting_held_open_while_others_commit_is_sealed_once_it_commits(pool:
     }
     assert_eq!(seal_pending(&pool).await.expect("seal"), 10);
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(seal_pending(&pool).await.expect("seal"), 0, "nothing uncommitted is sealed");
+    assert_eq!(
+        seal_pending(&pool).await.expect("seal"),
+        0,
+        "nothing uncommitted is sealed"
+    );
     slow.commit().await.expect("commit");
-    assert_eq!(seal_pending(&pool).await.expect("seal"), 2, "the late commit is chained");
+    assert_eq!(
+        seal_pending(&pool).await.expect("seal"),
+        2,
+        "the late commit is chained"
+    );
 
     let report = verify(&pool).await.expect("verify");
     assert!(report.is_clean(), "{report:?}");
-    assert_eq!((report.movements, report.sealed, report.unsealed), (14, 14, 0));
+    assert_eq!(
+        (report.movements, report.sealed, report.unsealed),
+        (14, 14, 0)
+    );
     // The slow posting's movements drew lower sequences but are later links of the chain.
     let late: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT m.sequence, s.chain_position FROM movements m JOIN movement_seals s USING (sequence)
@@ -285,7 +296,11 @@ async fn a_posting_held_open_while_others_commit_is_sealed_once_it_commits(pool:
     .fetch_all(&pool)
     .await
     .expect("the slow movements");
-    assert!(late.iter().all(|(sequence, position)| *sequence < 5 && *position > 12), "{late:?}");
+    assert!(
+        late.iter()
+            .all(|(sequence, position)| *sequence < 5 && *position > 12),
+        "{late:?}"
+    );
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]

@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod ledger;
 mod limits;
+mod malformed;
 mod outbox;
 mod pages;
 mod registration;
