@@ -93,6 +93,64 @@ pub mod ssr {
     }
 }
 
+/// A message the outbox gave up (a dead letter).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetterRow {
+    pub channel: String,
+    pub recipient: String,
+    pub subject: Option<String>,
+    pub attempts: i32,
+    pub reason: String,
+    /// `DD/MM/AAAA HH:MM` of the message's creation.
+    pub created: String,
+}
+
+/// Most dead letters the page lists (newest first).
+pub const DEAD_LETTERS_PAGE_MAX: i64 = 100;
+
+/// The messages the outbox gave up, for the *Administrador OTTM*.
+#[server(endpoint = "alertas/mensajes-no-entregados")]
+pub async fn list_dead_letters() -> Result<Vec<DeadLetterRow>, AppError> {
+    crate::error::with_status(
+        async move {
+            use crate::auth::ssr::{pool, sessions};
+            let pool = pool()?;
+            let user = sessions::require(&pool).await?;
+            if user.role != domain::Role::AdministradorOttm {
+                return Err(AppError::Forbidden);
+            }
+            let records: Vec<(
+                String,
+                String,
+                Option<String>,
+                i32,
+                Option<String>,
+                time::OffsetDateTime,
+            )> = sqlx::query_as(
+                "SELECT channel, recipient, subject, attempts, dead_reason, created_at FROM outbox
+                     WHERE dead_at IS NOT NULL ORDER BY dead_at DESC LIMIT $1",
+            )
+            .bind(DEAD_LETTERS_PAGE_MAX)
+            .fetch_all(&pool)
+            .await?;
+            Ok(records
+                .into_iter()
+                .map(
+                    |(channel, recipient, subject, attempts, reason, created_at)| DeadLetterRow {
+                        channel,
+                        recipient,
+                        subject,
+                        attempts,
+                        reason: reason.unwrap_or_default(),
+                        created: crate::saldos::ssr::fecha_hora(created_at),
+                    },
+                )
+                .collect())
+        }
+        .await,
+    )
+}
+
 #[cfg(feature = "ssr")]
 #[derive(sqlx::FromRow)]
 struct AlertRecord {
@@ -230,6 +288,44 @@ pub fn AlertsPage() -> impl IntoView {
                     }.into_any(),
                     Err(error) => view! { <AccessMessage error /> }.into_any(),
                 }
+            })}
+        </Transition>
+        <DeadLetters />
+    }
+}
+
+/// The messages the outbox gave up, for the Administrador OTTM (others see nothing here).
+#[component]
+fn DeadLetters() -> impl IntoView {
+    let letters = Resource::new(|| (), |_| list_dead_letters());
+    view! {
+        <Transition>
+            {move || Suspend::new(async move {
+                letters.await.ok().map(|rows| view! {
+                    <h2>"Mensajes no entregados"</h2>
+                    {if rows.is_empty() {
+                        view! { <p>"Todos los mensajes salieron."</p> }.into_any()
+                    } else {
+                        view! {
+                            <div class="tabla-contenedor">
+                                <table class="tabla">
+                                    <thead><tr>
+                                        <th>"Creado"</th><th>"Canal"</th><th>"Destinatario"</th>
+                                        <th>"Asunto"</th><th>"Intentos"</th><th>"Motivo"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {rows.into_iter().map(|row| view! {
+                                            <tr>
+                                                <td>{row.created}</td><td>{row.channel}</td><td>{row.recipient}</td>
+                                                <td>{row.subject}</td><td>{row.attempts}</td><td>{row.reason}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any()
+                    }}
+                })
             })}
         </Transition>
     }

@@ -37,17 +37,67 @@ pub struct OutgoingSms {
     pub text: String,
 }
 
+/// One-time secrets a message carries (a link's token, a code). They are kept apart from the
+/// bodies, which hold a placeholder instead ([`placeholder`]); the worker puts them back when it
+/// sends and removes them from the outbox once the message is sent, and a message not sent before
+/// `valid_minutes` is given up. So the outbox never keeps a usable secret for longer than it takes
+/// to deliver it.
+#[derive(Debug, Clone)]
+pub struct Secrets<'a> {
+    pub values: Vec<&'a str>,
+    /// How long the secrets can be used (the link's or code's own validity).
+    pub valid_minutes: i32,
+}
+
+/// The placeholder of the `n`-th secret (from 1) in a stored body.
+pub fn placeholder(n: usize) -> String {
+    format!("⟦secreto:{n}⟧")
+}
+
+/// `text` with each secret replaced by its placeholder.
+fn without_secrets(text: &str, secrets: Option<&Secrets<'_>>) -> String {
+    let mut text = text.to_owned();
+    if let Some(secrets) = secrets {
+        for (index, secret) in secrets.values.iter().enumerate() {
+            if !secret.is_empty() {
+                text = text.replace(secret, &placeholder(index + 1));
+            }
+        }
+    }
+    text
+}
+
+/// A stored body with its secrets put back (what is sent).
+pub fn with_secrets(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_owned();
+    for (index, secret) in secrets.iter().enumerate() {
+        text = text.replace(&placeholder(index + 1), secret);
+    }
+    text
+}
+
 /// Adds an email to the outbox within the caller's transaction: it is sent only if that
 /// transaction commits, and the worker is woken at the commit.
 pub async fn enqueue_email(
     conn: &mut PgConnection,
     email: &OutgoingEmail,
 ) -> Result<(), sqlx::Error> {
+    enqueue_secret_email(conn, email, None).await
+}
+
+/// [`enqueue_email`] for an email that carries secrets (see [`Secrets`]).
+pub async fn enqueue_secret_email(
+    conn: &mut PgConnection,
+    email: &OutgoingEmail,
+    secrets: Option<&Secrets<'_>>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "WITH queued AS (
              INSERT INTO outbox (channel, recipient, recipient_name, subject, body_text, body_html,
-                                 attachment_name, attachment_type, attachment_content)
-             VALUES ('EMAIL', $1, $2, $3, $4, $5, $6, $7, $8)
+                                 attachment_name, attachment_type, attachment_content, secrets,
+                                 secrets_expire_at)
+             VALUES ('EMAIL', $1, $2, $3, $4, $5, $6, $7, $8, $9,
+                     CASE WHEN $9::text[] IS NULL THEN NULL ELSE now() + make_interval(mins => $10) END)
              RETURNING outbox_id
          )
          SELECT pg_notify('outbox', '') FROM queued",
@@ -55,11 +105,13 @@ pub async fn enqueue_email(
     .bind(&email.to)
     .bind(&email.to_name)
     .bind(&email.subject)
-    .bind(&email.text)
-    .bind(&email.html)
+    .bind(without_secrets(&email.text, secrets))
+    .bind(without_secrets(&email.html, secrets))
     .bind(email.attachment.as_ref().map(|a| &a.name))
     .bind(email.attachment.as_ref().map(|a| &a.content_type))
     .bind(email.attachment.as_ref().map(|a| &a.content))
+    .bind(secrets.map(|s| s.values.clone()))
+    .bind(secrets.map_or(0, |s| s.valid_minutes))
     .execute(conn)
     .await?;
     Ok(())
@@ -68,16 +120,52 @@ pub async fn enqueue_email(
 /// Adds an SMS to the outbox within the caller's transaction (see [`enqueue_email`]). A number
 /// not in international format (`+57…`) is refused by the database's CHECK.
 pub async fn enqueue_sms(conn: &mut PgConnection, sms: &OutgoingSms) -> Result<(), sqlx::Error> {
+    enqueue_secret_sms(conn, sms, None).await
+}
+
+/// [`enqueue_sms`] for a message that carries secrets (see [`Secrets`]).
+pub async fn enqueue_secret_sms(
+    conn: &mut PgConnection,
+    sms: &OutgoingSms,
+    secrets: Option<&Secrets<'_>>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "WITH queued AS (
-             INSERT INTO outbox (channel, recipient, body_text)
-             VALUES ('SMS', $1, $2)
+             INSERT INTO outbox (channel, recipient, body_text, secrets, secrets_expire_at)
+             VALUES ('SMS', $1, $2, $3,
+                     CASE WHEN $3::text[] IS NULL THEN NULL ELSE now() + make_interval(mins => $4) END)
              RETURNING outbox_id
          )
          SELECT pg_notify('outbox', '') FROM queued",
     )
     .bind(&sms.to)
-    .bind(&sms.text)
+    .bind(without_secrets(&sms.text, secrets))
+    .bind(secrets.map(|s| s.values.clone()))
+    .bind(secrets.map_or(0, |s| s.valid_minutes))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds an organisation's balances email (with the TXT) to the outbox, within the caller's
+/// transaction: the worker composes it when it sends, with the balances of that moment. `lead` is
+/// the paragraph that says why (a purchase confirmed…).
+pub async fn enqueue_balances(
+    conn: &mut PgConnection,
+    organization_id: uuid::Uuid,
+    lead: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "WITH queued AS (
+             INSERT INTO outbox (channel, recipient, body_text, organization_id)
+             SELECT 'SALDOS', contact_email, $2, organization_id FROM organizations
+             WHERE organization_id = $1
+             RETURNING outbox_id
+         )
+         SELECT pg_notify('outbox', '') FROM queued",
+    )
+    .bind(organization_id)
+    .bind(lead)
     .execute(conn)
     .await?;
     Ok(())
@@ -234,4 +322,23 @@ fn escape_html(text: &str) -> String {
         }
     }
     escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_leave_the_body_and_come_back_when_sent() {
+        let secrets = Secrets {
+            values: vec!["12345678", "abcdef"],
+            valid_minutes: 15,
+        };
+        let stored = without_secrets("Código 12345678, enlace /venta/abcdef", Some(&secrets));
+        assert_eq!(stored, "Código ⟦secreto:1⟧, enlace /venta/⟦secreto:2⟧");
+        assert_eq!(
+            with_secrets(&stored, &["12345678".to_owned(), "abcdef".to_owned()]),
+            "Código 12345678, enlace /venta/abcdef"
+        );
+    }
 }

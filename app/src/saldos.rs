@@ -47,7 +47,7 @@ pub mod ssr {
     use uuid::Uuid;
 
     use crate::auth::SignedInUser;
-    use crate::auth::ssr::{pool, public_url, sessions};
+    use crate::auth::ssr::{PublicUrl, pool, public_url, sessions};
     use crate::error::AppError;
     use crate::ledger::ssr::{balances_of, last_movements_of};
     use crate::notify::{self, Attachment, BOGOTA, OutgoingEmail};
@@ -136,6 +136,7 @@ pub mod ssr {
     /// Writes the organisation's balances email (see [`BalancesMessage`]).
     pub async fn balances_message(
         pool: &PgPool,
+        public_url: &PublicUrl,
         organization_id: Uuid,
         lead: Option<String>,
     ) -> Result<BalancesMessage, AppError> {
@@ -219,7 +220,7 @@ pub mod ssr {
             ])
             .collect();
         let document_line = format!("{document_type} {document_number}");
-        let saldos_url = format!("{}/saldos", public_url()?.0);
+        let saldos_url = format!("{}/saldos", public_url.0);
         let (text, html) = notify::notification(
             &razon_social,
             &[&document_line],
@@ -249,7 +250,7 @@ pub mod ssr {
         user: &SignedInUser,
         organization_id: Uuid,
     ) -> Result<Vec<String>, AppError> {
-        let message = balances_message(pool, organization_id, None).await?;
+        let message = balances_message(pool, &public_url()?, organization_id, None).await?;
         let user_email: String = sqlx::query_scalar("SELECT email FROM users WHERE user_id = $1")
             .bind(user.user_id)
             .fetch_one(pool)

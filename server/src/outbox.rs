@@ -8,6 +8,12 @@
 //! open and no row locked, and records the outcome. A failure is retried with exponential backoff,
 //! forever: a mail server that is down delays mail, it never loses any.
 //!
+//! Secrets (links' tokens, codes) are stored apart from the bodies (`app::notify::Secrets`): the
+//! worker puts them back when it sends, removes them once the message is sent, and gives up a
+//! message whose secrets expired before it could go out. A message that cannot be delivered for
+//! [`DEAD_AFTER_DAYS`] becomes a dead letter, which the Administrador OTTM sees. A balances email
+//! (channel `SALDOS`, queued by a confirmation in its own transaction) is composed here, when sent.
+//!
 //! Delivery is at least once. A message is sent twice only if its process dies between the send and
 //! the record of it (the claim then expires and another worker sends it again); two workers never
 //! hold the same claim at once.
@@ -19,11 +25,17 @@ use futures_util::future::join_all;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use app::auth::ssr::PublicUrl;
 
 use crate::email::EmailTransport;
 use crate::sms::SmsGateway;
 
-pub use app::notify::{Attachment, OutgoingEmail, OutgoingSms, enqueue_email, enqueue_sms};
+pub use app::notify::{
+    Attachment, OutgoingEmail, OutgoingSms, Secrets, enqueue_balances, enqueue_email,
+    enqueue_secret_email, enqueue_secret_sms, enqueue_sms,
+};
 
 /// Why one delivery failed: the mail server's or provider's answer, for the log and the
 /// `last_error` column. Transports must keep secrets (passwords, tokens) out of it.
@@ -77,7 +89,14 @@ const POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// Sent messages are kept this long (for support questions), then deleted: their bodies may
 /// carry one-time links and codes.
 const SENT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
-const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+/// A message not delivered after this many days is given up (a dead letter).
+pub const DEAD_AFTER_DAYS: i32 = 3;
+/// Dead letters are kept this long for the Administrador OTTM, then deleted.
+const DEAD_RETENTION_DAYS: i32 = 30;
+/// Development SMS log rows are kept this long.
+const SMS_DEV_LOG_RETENTION_DAYS: i32 = 7;
+/// How often the worker gives up what is dead and purges what is old.
+const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(60);
 /// Most rows one purge deletes, so it never holds a long transaction.
 const PURGE_BATCH_ROWS: u32 = 10_000;
 
@@ -97,24 +116,40 @@ struct ClaimedRow {
     attachment_name: Option<String>,
     attachment_type: Option<String>,
     attachment_content: Option<Vec<u8>>,
+    secrets: Option<Vec<String>>,
+    organization_id: Option<Uuid>,
     attempts: i32,
 }
 
 enum Message {
     Email(OutgoingEmail),
     Sms(OutgoingSms),
+    /// A balances email, composed when sent.
+    Balances {
+        organization_id: Uuid,
+        lead: String,
+    },
 }
 
 impl ClaimedRow {
+    /// A stored body with its secrets put back.
+    fn body(&self, stored: &str) -> String {
+        app::notify::with_secrets(stored, self.secrets.as_deref().unwrap_or_default())
+    }
+
     /// The message to send; `None` for a row that breaks the table's CHECKs (a bug).
     fn message(&self) -> Option<Message> {
         match (self.channel.as_str(), &self.subject, &self.body_html) {
+            ("SALDOS", _, _) => Some(Message::Balances {
+                organization_id: self.organization_id?,
+                lead: self.body_text.clone(),
+            }),
             ("EMAIL", Some(subject), Some(html)) => Some(Message::Email(OutgoingEmail {
                 to: self.recipient.clone(),
                 to_name: self.recipient_name.clone(),
                 subject: subject.clone(),
-                text: self.body_text.clone(),
-                html: html.clone(),
+                text: self.body(&self.body_text),
+                html: self.body(html),
                 attachment: match (
                     &self.attachment_name,
                     &self.attachment_type,
@@ -130,7 +165,7 @@ impl ClaimedRow {
             })),
             ("SMS", _, _) => Some(Message::Sms(OutgoingSms {
                 to: self.recipient.clone(),
-                text: self.body_text.clone(),
+                text: self.body(&self.body_text),
             })),
             _ => None,
         }
@@ -146,10 +181,15 @@ pub async fn deliver_due(
     pool: &PgPool,
     email: &dyn EmailTransport,
     sms: &dyn SmsGateway,
+    public_url: &PublicUrl,
     batch_limit: u32,
 ) -> Result<DeliveryReport, sqlx::Error> {
     let rows = claim_due(pool, batch_limit.clamp(1, BATCH_LIMIT_MAX)).await?;
-    let outcomes = join_all(rows.iter().map(|row| send(row, email, sms))).await;
+    let outcomes = join_all(
+        rows.iter()
+            .map(|row| send(pool, public_url, row, email, sms)),
+    )
+    .await;
 
     let mut report = DeliveryReport {
         claimed: u32::try_from(rows.len()).unwrap_or(u32::MAX),
@@ -167,7 +207,8 @@ pub async fn deliver_due(
     // sent again.
     if !sent_ids.is_empty() {
         sqlx::query(
-            "UPDATE outbox SET sent_at = now(), claimed_until = NULL
+            "UPDATE outbox SET sent_at = now(), claimed_until = NULL, secrets = NULL,
+                    secrets_expire_at = NULL
              WHERE outbox_id = ANY($1) AND sent_at IS NULL",
         )
         .bind(&sent_ids)
@@ -197,9 +238,10 @@ async fn claim_due(pool: &PgPool, limit: u32) -> Result<Vec<ClaimedRow>, sqlx::E
     sqlx::query_as::<_, ClaimedRow>(
         "WITH due AS (
              SELECT outbox_id FROM outbox
-             WHERE sent_at IS NULL
+             WHERE sent_at IS NULL AND dead_at IS NULL
                AND next_attempt_at <= now()
                AND (claimed_until IS NULL OR claimed_until < now())
+               AND (secrets_expire_at IS NULL OR secrets_expire_at > now())
              ORDER BY next_attempt_at, outbox_id
              LIMIT $1
              FOR UPDATE SKIP LOCKED
@@ -207,7 +249,8 @@ async fn claim_due(pool: &PgPool, limit: u32) -> Result<Vec<ClaimedRow>, sqlx::E
          UPDATE outbox SET claimed_until = now() + make_interval(secs => $2)
          FROM due WHERE outbox.outbox_id = due.outbox_id
          RETURNING outbox.outbox_id, channel, recipient, recipient_name, subject, body_text,
-                   body_html, attachment_name, attachment_type, attachment_content, attempts",
+                   body_html, attachment_name, attachment_type, attachment_content, secrets,
+                   organization_id, attempts",
     )
     .bind(i64::from(limit))
     .bind(CLAIM_LEASE.as_secs_f64())
@@ -216,6 +259,8 @@ async fn claim_due(pool: &PgPool, limit: u32) -> Result<Vec<ClaimedRow>, sqlx::E
 }
 
 async fn send(
+    pool: &PgPool,
+    public_url: &PublicUrl,
     row: &ClaimedRow,
     email: &dyn EmailTransport,
     sms: &dyn SmsGateway,
@@ -230,6 +275,24 @@ async fn send(
         match &message {
             Message::Email(outgoing) => email.send(outgoing).await,
             Message::Sms(outgoing) => sms.send(&outgoing.to, &outgoing.text).await,
+            Message::Balances {
+                organization_id,
+                lead,
+            } => {
+                let composed = app::saldos::ssr::balances_message(
+                    pool,
+                    public_url,
+                    *organization_id,
+                    Some(lead.clone()),
+                )
+                .await
+                .map_err(|error| {
+                    DeliveryError::new(format!("no se pudo componer el correo de saldos: {error}"))
+                })?;
+                email
+                    .send(&composed.to(&composed.contact_email, &composed.razon_social))
+                    .await
+            }
         }
     };
     tokio::time::timeout(SEND_TIMEOUT, sending)
@@ -308,6 +371,67 @@ pub async fn purge_sent(pool: &PgPool, retention: Duration) -> Result<u64, sqlx:
     Ok(done.rows_affected())
 }
 
+/// Gives up what can no longer be delivered: messages whose secrets expired unsent, and messages
+/// failing for [`DEAD_AFTER_DAYS`]. Their secrets are removed; the reason stays for the
+/// Administrador OTTM. Returns how many.
+pub async fn give_up_dead(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let given_up = sqlx::query(
+        "UPDATE outbox
+         SET dead_at = now(), secrets = NULL, claimed_until = NULL,
+             dead_reason = left(CASE
+                 WHEN secrets_expire_at <= now()
+                     THEN 'Los enlaces o códigos del mensaje vencieron antes de poder enviarlo.'
+                 ELSE 'No se pudo entregar en ' || $1 || ' días: ' || coalesce(last_error, 'sin respuesta')
+             END, 500)
+         WHERE sent_at IS NULL AND dead_at IS NULL
+           AND (claimed_until IS NULL OR claimed_until < now())
+           AND (secrets_expire_at <= now() OR created_at < now() - make_interval(days => $1))",
+    )
+    .bind(DEAD_AFTER_DAYS)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if given_up > 0 {
+        tracing::warn!(given_up, "outbox: mensajes abandonados (cartas muertas)");
+    }
+    Ok(given_up)
+}
+
+/// Deletes what no one needs any more: sent messages after [`SENT_RETENTION`], dead letters after
+/// a month, the development SMS log after a week, limit events after theirs. Bounded deletes, each
+/// its own short transaction, until none is full.
+async fn purge_old(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let mut deleted = 0;
+    loop {
+        let rows = purge_sent(pool, SENT_RETENTION).await?;
+        deleted += rows;
+        if rows < u64::from(PURGE_BATCH_ROWS) {
+            break;
+        }
+    }
+    deleted += sqlx::query(
+        "DELETE FROM outbox WHERE outbox_id IN (
+             SELECT outbox_id FROM outbox WHERE dead_at < now() - make_interval(days => $1) LIMIT $2)",
+    )
+    .bind(DEAD_RETENTION_DAYS)
+    .bind(i64::from(PURGE_BATCH_ROWS))
+    .execute(pool)
+    .await?
+    .rows_affected();
+    deleted += sqlx::query(
+        "DELETE FROM sms_dev_log WHERE sms_dev_log_id IN (
+             SELECT sms_dev_log_id FROM sms_dev_log
+             WHERE created_at < now() - make_interval(days => $1) LIMIT $2)",
+    )
+    .bind(SMS_DEV_LOG_RETENTION_DAYS)
+    .bind(i64::from(PURGE_BATCH_ROWS))
+    .execute(pool)
+    .await?
+    .rows_affected();
+    deleted += app::limits::purge(pool, i64::from(PURGE_BATCH_ROWS)).await?;
+    Ok(deleted)
+}
+
 /// Starts the delivery worker of this process. It wakes on every commit that enqueued a message
 /// (`LISTEN outbox`), and every [`POLL_INTERVAL`] anyway for retries; it drains a backlog in
 /// batches, purges old sent rows hourly, and stops when the pool is closed. Any number of
@@ -318,17 +442,31 @@ pub fn spawn_worker(
     pool: PgPool,
     transport: Arc<dyn EmailTransport>,
     sms: Arc<dyn SmsGateway>,
+    public_url: PublicUrl,
 ) -> JoinHandle<()> {
-    tokio::spawn(run_worker(pool, transport, sms))
+    tokio::spawn(run_worker(pool, transport, sms, public_url))
 }
 
-async fn run_worker(pool: PgPool, transport: Arc<dyn EmailTransport>, sms: Arc<dyn SmsGateway>) {
+async fn run_worker(
+    pool: PgPool,
+    transport: Arc<dyn EmailTransport>,
+    sms: Arc<dyn SmsGateway>,
+    public_url: PublicUrl,
+) {
     let mut listener = listen(&pool).await;
     let mut last_purge: Option<tokio::time::Instant> = None;
     loop {
         // A full batch means there may be more: go on at once until the backlog is drained.
         loop {
-            match deliver_due(&pool, transport.as_ref(), sms.as_ref(), WORKER_BATCH_LIMIT).await {
+            let delivered = deliver_due(
+                &pool,
+                transport.as_ref(),
+                sms.as_ref(),
+                &public_url,
+                WORKER_BATCH_LIMIT,
+            )
+            .await;
+            match delivered {
                 Ok(report) if report.claimed == WORKER_BATCH_LIMIT => {}
                 Ok(_) => break,
                 Err(sqlx::Error::PoolClosed) => return,
@@ -338,26 +476,18 @@ async fn run_worker(pool: PgPool, transport: Arc<dyn EmailTransport>, sms: Arc<d
                 }
             }
         }
-        if last_purge.is_none_or(|at| at.elapsed() >= PURGE_INTERVAL) {
-            // In bounded deletes, each its own short transaction, until none is full.
-            let mut deleted = 0;
-            loop {
-                match purge_sent(&pool, SENT_RETENTION).await {
-                    Ok(rows) => {
-                        deleted += rows;
-                        if rows < u64::from(PURGE_BATCH_ROWS) {
-                            break;
-                        }
-                    }
-                    Err(sqlx::Error::PoolClosed) => return,
-                    Err(error) => {
-                        tracing::warn!(%error, "outbox: no se pudo depurar");
-                        break;
-                    }
+        if last_purge.is_none_or(|at| at.elapsed() >= HOUSEKEEPING_INTERVAL) {
+            let housekeeping = async {
+                give_up_dead(&pool).await?;
+                purge_old(&pool).await
+            };
+            match housekeeping.await {
+                Ok(deleted) if deleted > 0 => {
+                    tracing::info!(deleted, "outbox: filas antiguas depuradas");
                 }
-            }
-            if deleted > 0 {
-                tracing::info!(deleted, "outbox: mensajes enviados depurados");
+                Ok(_) => {}
+                Err(sqlx::Error::PoolClosed) => return,
+                Err(error) => tracing::warn!(%error, "outbox: no se pudo depurar"),
             }
             last_purge = Some(tokio::time::Instant::now());
         }

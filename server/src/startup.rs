@@ -106,6 +106,7 @@ impl Application {
             pool.clone(),
             Arc::new(SmtpTransport::new(&mail)),
             sms.gateway(&pool),
+            PublicUrl(settings.public_url.clone()),
         );
         sealer::spawn_sealer(pool.clone());
         let router = router(AppState {

@@ -263,6 +263,10 @@ pub async fn send_contact_code(
     .execute(&mut *tx)
     .await?;
     let code = code.as_ref();
+    let secrets = notify::Secrets {
+        values: vec![code],
+        valid_minutes: validity_minutes,
+    };
     match channel {
         ContactChannel::Email => {
             let paragraphs = [
@@ -283,7 +287,7 @@ pub async fn send_contact_code(
                 None,
                 OffsetDateTime::now_utc(),
             );
-            notify::enqueue_email(
+            notify::enqueue_secret_email(
                 &mut tx,
                 &notify::OutgoingEmail {
                     to: record.contact_email.clone(),
@@ -293,11 +297,12 @@ pub async fn send_contact_code(
                     html,
                     attachment: None,
                 },
+                Some(&secrets),
             )
             .await?;
         }
         ContactChannel::Sms => {
-            notify::enqueue_sms(
+            notify::enqueue_secret_sms(
                 &mut tx,
                 &notify::OutgoingSms {
                     to: record.contact_mobile.clone(),
@@ -305,6 +310,7 @@ pub async fn send_contact_code(
                         "Veta: su codigo para verificar este celular como contacto de la organizacion es {code}. Vence en {validity_minutes} min."
                     )),
                 },
+                Some(&secrets),
             )
             .await?;
         }

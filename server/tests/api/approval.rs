@@ -41,14 +41,7 @@ async fn status_of(pool: &PgPool, document: &str) -> String {
 
 /// The code of the newest SMS to `to`.
 async fn sms_code(pool: &PgPool, to: &str) -> String {
-    let text: String = sqlx::query_scalar(
-        "SELECT body_text FROM outbox WHERE channel = 'SMS' AND recipient = $1
-         ORDER BY outbox_id DESC LIMIT 1",
-    )
-    .bind(to)
-    .fetch_one(pool)
-    .await
-    .unwrap();
+    let text = crate::helpers::last_text(pool, "SMS", Some(to)).await;
     let start = text.find(" es ").expect("a code") + 4;
     text[start..start + 8].to_owned()
 }

@@ -3,8 +3,6 @@
 //! bad input of each step, which must change nothing.
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
-
 use app::ledger::ssr::verify;
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
@@ -252,12 +250,7 @@ async fn through_the_sellers_link_a_purchase_is_confirmed_and_both_balances_move
     .await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
     let code = after(&app, SELLER_EMAIL, "de la transacción: ").await;
-    let sms: String = sqlx::query_scalar(
-        "SELECT body_text FROM outbox WHERE channel = 'SMS' ORDER BY outbox_id DESC LIMIT 1",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let sms = crate::helpers::last_text(&pool, "SMS", None).await;
     assert!(sms.contains(&code), "{sms}");
     let wrong = if code == "00000000" {
         "11111111"
@@ -294,24 +287,57 @@ async fn through_the_sellers_link_a_purchase_is_confirmed_and_both_balances_move
         balance(&pool, "900123456-8", "4DEB01BC").await,
         Decimal::from(10)
     );
+    // Both balances emails were queued with the confirmation; the worker composes them, with the
+    // balances of the moment and their TXT.
+    let mail = crate::helpers::FakeMailServer::default();
+    let sms = server::sms::RecordingSmsGateway::new(pool.clone());
+    let report = server::outbox::deliver_due(&pool, &mail, &sms, &crate::helpers::test_url(), 100)
+        .await
+        .expect("delivered");
+    let errors: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT last_error FROM outbox WHERE channel = 'SALDOS'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(report.failed, 0, "{report:?} {errors:?}");
     for to in [SELLER_EMAIL, BUYER_EMAIL] {
-        let email = app.last_email_to(to).await;
+        let email = mail
+            .received()
+            .into_iter()
+            .find(|e| e.to == to && e.text.contains(&ptm))
+            .unwrap_or_else(|| panic!("no balances email to {to}"));
         assert!(
-            email.contains(&format!(
+            email.text.contains(&format!(
                 "La transacción {ptm} ha sido registrada de manera exitosa"
             )),
-            "{email}"
+            "{}",
+            email.text
         );
-        assert!(email.contains("4DEB01BC"), "{email}");
-        let attachment: Option<String> = sqlx::query_scalar(
-            "SELECT attachment_name FROM outbox WHERE recipient = $1 ORDER BY outbox_id DESC LIMIT 1",
-        )
-        .bind(to)
+        assert!(email.text.contains("4DEB01BC"), "{}", email.text);
+        let attachment = email.attachment.expect("the TXT");
+        assert!(
+            attachment.name.starts_with("saldos_"),
+            "{}",
+            attachment.name
+        );
+    }
+    // Sent: no secret of the purchase is left in the outbox.
+    let secrets: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE secrets IS NOT NULL")
         .fetch_one(&pool)
         .await
         .unwrap();
-        assert!(attachment.unwrap_or_default().starts_with("saldos_"));
-    }
+    assert_eq!(secrets, 0);
+    let stored = sqlx::query_scalar::<_, String>(
+        "SELECT body_text FROM outbox WHERE recipient = $1 AND subject LIKE 'Código de validación%'",
+    )
+    .bind(SELLER_EMAIL)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        !stored.contains(&code) && stored.contains("⟦secreto:1⟧"),
+        "{stored}"
+    );
     // No longer in progress.
     let en_curso = call(&app, "compras/en-curso", &[]).await;
     assert_eq!(en_curso.json().as_array().unwrap().len(), 0);

@@ -31,12 +31,7 @@ fn wrong(code: &str) -> &'static str {
 }
 
 async fn newest_sms(pool: &PgPool) -> String {
-    sqlx::query_scalar(
-        "SELECT body_text FROM outbox WHERE channel = 'SMS' ORDER BY outbox_id DESC LIMIT 1",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap()
+    crate::helpers::last_text(pool, "SMS", None).await
 }
 
 async fn alerts(pool: &PgPool, kind: &str) -> i64 {

@@ -182,16 +182,9 @@ impl TestApp {
         self.cookies.lock().expect("cookie jar").clear();
     }
 
-    /// The text of the newest email to `to`.
+    /// The text of the newest email to `to`, as it will be sent.
     pub async fn last_email_to(&self, to: &str) -> String {
-        sqlx::query_scalar(
-            "SELECT body_text FROM outbox WHERE channel = 'EMAIL' AND recipient = $1
-             ORDER BY outbox_id DESC LIMIT 1",
-        )
-        .bind(to)
-        .fetch_one(&self.pool)
-        .await
-        .expect("an email was written to the outbox")
+        last_text(&self.pool, "EMAIL", Some(to)).await
     }
 
     /// The eight-digit code of the newest email to `to`.
@@ -262,4 +255,71 @@ fn encode(value: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The text of the newest message of `channel` (to `to`, when given) as the worker will send it:
+/// the stored body with its secrets put back (the outbox keeps them apart).
+pub async fn last_text(pool: &PgPool, channel: &str, to: Option<&str>) -> String {
+    let (body, secrets): (String, Option<Vec<String>>) = sqlx::query_as(
+        "SELECT body_text, secrets FROM outbox
+         WHERE channel = $1 AND ($2::text IS NULL OR recipient = $2)
+         ORDER BY outbox_id DESC LIMIT 1",
+    )
+    .bind(channel)
+    .bind(to)
+    .fetch_one(pool)
+    .await
+    .expect("a message was written to the outbox");
+    app::notify::with_secrets(&body, &secrets.unwrap_or_default())
+}
+
+/// A mail server in memory: keeps what it is given, or refuses everything while `failing`.
+#[derive(Default)]
+pub struct FakeMailServer {
+    received: Mutex<Vec<server::outbox::OutgoingEmail>>,
+    pub failing: std::sync::atomic::AtomicBool,
+    /// How long each send takes, to make concurrent runs overlap.
+    latency: Option<std::time::Duration>,
+    pub delivered: tokio::sync::Notify,
+}
+
+impl FakeMailServer {
+    pub fn slow(latency: std::time::Duration) -> Self {
+        Self {
+            latency: Some(latency),
+            ..Self::default()
+        }
+    }
+
+    pub fn received(&self) -> Vec<server::outbox::OutgoingEmail> {
+        self.received.lock().expect("not poisoned").clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl server::email::EmailTransport for FakeMailServer {
+    async fn send(
+        &self,
+        email: &server::outbox::OutgoingEmail,
+    ) -> Result<(), server::outbox::DeliveryError> {
+        if let Some(latency) = self.latency {
+            tokio::time::sleep(latency).await;
+        }
+        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(server::outbox::DeliveryError::new(
+                "SMTP: network error: Connection refused (os error 111)",
+            ));
+        }
+        self.received
+            .lock()
+            .expect("not poisoned")
+            .push(email.clone());
+        self.delivered.notify_one();
+        Ok(())
+    }
+}
+
+/// The public address of the test application (links in emails).
+pub fn test_url() -> app::auth::ssr::PublicUrl {
+    app::auth::ssr::PublicUrl("http://veta.test".to_owned())
 }

@@ -69,7 +69,7 @@ async fn every_server_function_answers_bad_input_with_a_4xx_and_the_error_body(p
             }
         }
     }
-    println!("server functions: {walked} malformed calls, none answered 5xx");
+    eprintln!("server functions: {walked} malformed calls, none answered 5xx");
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]

@@ -2,67 +2,25 @@
 //! of workers, and survive a mail server that is down.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::routing::{get, post};
 use http_body_util::BodyExt;
 use server::email::{EmailTransport, MailSettings, SmtpTransport, notification};
 use server::outbox::{
-    Attachment, DeliveryError, DeliveryReport, OutgoingEmail, OutgoingSms, deliver_due,
-    enqueue_email, enqueue_sms, spawn_worker,
+    Attachment, DeliveryReport, OutgoingEmail, OutgoingSms, Secrets, deliver_due, enqueue_email,
+    enqueue_secret_email, enqueue_secret_sms, enqueue_sms, spawn_worker,
 };
 use server::sms::{HttpSmsGateway, RecordingSmsGateway, SmsGateway, SmsSettings, dev_sms_log};
 use sqlx::PgPool;
 use time::macros::datetime;
 use tower::ServiceExt;
 
-/// A mail server in memory: keeps what it is given, or refuses everything while `failing`.
-#[derive(Default)]
-struct FakeMailServer {
-    received: Mutex<Vec<OutgoingEmail>>,
-    failing: AtomicBool,
-    /// How long each send takes, to make concurrent runs overlap.
-    latency: Option<Duration>,
-    delivered: tokio::sync::Notify,
-}
-
-impl FakeMailServer {
-    fn slow(latency: Duration) -> Self {
-        Self {
-            latency: Some(latency),
-            ..Self::default()
-        }
-    }
-
-    fn received(&self) -> Vec<OutgoingEmail> {
-        self.received.lock().expect("not poisoned").clone()
-    }
-}
-
-#[async_trait]
-impl EmailTransport for FakeMailServer {
-    async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
-        if let Some(latency) = self.latency {
-            tokio::time::sleep(latency).await;
-        }
-        if self.failing.load(Ordering::SeqCst) {
-            return Err(DeliveryError::new(
-                "SMTP: network error: Connection refused (os error 111)",
-            ));
-        }
-        self.received
-            .lock()
-            .expect("not poisoned")
-            .push(email.clone());
-        self.delivered.notify_one();
-        Ok(())
-    }
-}
+use crate::helpers::{FakeMailServer, test_url};
 
 fn email_to(to: &str) -> OutgoingEmail {
     OutgoingEmail {
@@ -105,7 +63,7 @@ async fn an_email_of_a_rolled_back_change_is_never_sent(pool: PgPool) {
         .expect("enqueued");
     transaction.rollback().await.expect("rolled back");
 
-    let report = deliver_due(&pool, &mail, &sms, 10)
+    let report = deliver_due(&pool, &mail, &sms, &test_url(), 10)
         .await
         .expect("delivered");
     assert_eq!(report, DeliveryReport::default());
@@ -131,7 +89,7 @@ async fn an_attachment_is_stored_and_delivered_with_its_email(pool: PgPool) {
     };
     enqueue_committed(&pool, &email).await;
 
-    let report = deliver_due(&pool, &mail, &sms, 10)
+    let report = deliver_due(&pool, &mail, &sms, &test_url(), 10)
         .await
         .expect("delivered");
     assert_eq!(report.sent, 1);
@@ -171,10 +129,10 @@ async fn a_committed_email_is_delivered_exactly_once(pool: PgPool) {
     let email = email_to("ana@minera.com.co");
     enqueue_committed(&pool, &email).await;
 
-    let first = deliver_due(&pool, &mail, &sms, 10)
+    let first = deliver_due(&pool, &mail, &sms, &test_url(), 10)
         .await
         .expect("delivered");
-    let second = deliver_due(&pool, &mail, &sms, 10)
+    let second = deliver_due(&pool, &mail, &sms, &test_url(), 10)
         .await
         .expect("delivered");
 
@@ -201,7 +159,7 @@ async fn a_mail_server_that_is_down_delays_mail_but_loses_none(pool: PgPool) {
     mail.failing.store(true, Ordering::SeqCst);
     enqueue_committed(&pool, &email_to("ana@minera.com.co")).await;
 
-    let report = deliver_due(&pool, &mail, &sms, 10)
+    let report = deliver_due(&pool, &mail, &sms, &test_url(), 10)
         .await
         .expect("delivered");
     assert_eq!(report.failed, 1);
@@ -220,7 +178,7 @@ async fn a_mail_server_that_is_down_delays_mail_but_loses_none(pool: PgPool) {
     .expect("a delay");
     assert!((3.0..=5.0).contains(&wait_s), "retried in {wait_s} s");
     mail.failing.store(false, Ordering::SeqCst);
-    let too_soon = deliver_due(&pool, &mail, &sms, 10)
+    let too_soon = deliver_due(&pool, &mail, &sms, &test_url(), 10)
         .await
         .expect("delivered");
     assert_eq!(too_soon, DeliveryReport::default());
@@ -230,7 +188,7 @@ async fn a_mail_server_that_is_down_delays_mail_but_loses_none(pool: PgPool) {
         .execute(&pool)
         .await
         .expect("moved");
-    let report = deliver_due(&pool, &mail, &sms, 10)
+    let report = deliver_due(&pool, &mail, &sms, &test_url(), 10)
         .await
         .expect("delivered");
     assert_eq!(report.sent, 1);
@@ -259,7 +217,9 @@ async fn concurrent_workers_never_send_the_same_message_twice(pool: PgPool) {
     let worker = || async {
         let mut sent = 0;
         loop {
-            let report = deliver_due(&pool, &mail, &sms, 4).await.expect("delivered");
+            let report = deliver_due(&pool, &mail, &sms, &test_url(), 4)
+                .await
+                .expect("delivered");
             if report.claimed == 0 {
                 return sent;
             }
@@ -293,10 +253,13 @@ async fn a_row_another_worker_is_claiming_is_skipped_not_waited_for(pool: PgPool
         .await
         .expect("locked");
 
-    let report = tokio::time::timeout(Duration::from_secs(5), deliver_due(&pool, &mail, &sms, 10))
-        .await
-        .expect("not blocked by the lock")
-        .expect("delivered");
+    let report = tokio::time::timeout(
+        Duration::from_secs(5),
+        deliver_due(&pool, &mail, &sms, &test_url(), 10),
+    )
+    .await
+    .expect("not blocked by the lock")
+    .expect("delivered");
     assert_eq!(report.sent, 1);
     assert_eq!(mail.received()[0].to, "luis@minera.com.co");
     other.rollback().await.expect("released");
@@ -313,7 +276,7 @@ async fn a_claim_keeps_other_workers_away_until_it_expires(pool: PgPool) {
         .await
         .expect("claimed");
     assert_eq!(
-        deliver_due(&pool, &mail, &sms, 10)
+        deliver_due(&pool, &mail, &sms, &test_url(), 10)
             .await
             .expect("ran")
             .claimed,
@@ -326,7 +289,10 @@ async fn a_claim_keeps_other_workers_away_until_it_expires(pool: PgPool) {
         .await
         .expect("expired");
     assert_eq!(
-        deliver_due(&pool, &mail, &sms, 10).await.expect("ran").sent,
+        deliver_due(&pool, &mail, &sms, &test_url(), 10)
+            .await
+            .expect("ran")
+            .sent,
         1
     );
 }
@@ -335,7 +301,7 @@ async fn a_claim_keeps_other_workers_away_until_it_expires(pool: PgPool) {
 async fn the_worker_delivers_as_soon_as_the_change_commits(pool: PgPool) {
     let mail = Arc::new(FakeMailServer::default());
     let sms = Arc::new(RecordingSmsGateway::new(pool.clone()));
-    let worker = spawn_worker(pool.clone(), mail.clone(), sms);
+    let worker = spawn_worker(pool.clone(), mail.clone(), sms, test_url());
     let first = email_to("ana@minera.com.co");
     enqueue_committed(&pool, &first).await;
     tokio::time::timeout(Duration::from_secs(10), mail.delivered.notified())
@@ -363,7 +329,7 @@ async fn the_worker_delivers_as_soon_as_the_change_commits(pool: PgPool) {
 async fn the_worker_stops_when_the_pool_closes(pool: PgPool) {
     let mail = Arc::new(FakeMailServer::default());
     let sms = Arc::new(RecordingSmsGateway::new(pool.clone()));
-    let worker = spawn_worker(pool.clone(), mail, sms);
+    let worker = spawn_worker(pool.clone(), mail, sms, test_url());
     enqueue_committed(&pool, &email_to("ana@minera.com.co")).await;
 
     // Closing waits for every connection, the worker's LISTEN one included.
@@ -395,7 +361,9 @@ async fn an_sms_is_recorded_and_listed_for_the_developer(pool: PgPool) {
 
     // One at a time, oldest first (a batch sends concurrently, in no set order).
     for _ in 0..2 {
-        let report = deliver_due(&pool, &mail, &sms, 1).await.expect("delivered");
+        let report = deliver_due(&pool, &mail, &sms, &test_url(), 1)
+            .await
+            .expect("delivered");
         assert_eq!(report.sent, 1);
     }
     assert!(mail.received().is_empty());
@@ -754,4 +722,144 @@ async fn http_get_raw(port: u16, path: &str) -> String {
     let response = String::from_utf8(response).expect("UTF-8");
     let (_, body) = response.split_once("\r\n\r\n").expect("a body");
     body.to_owned()
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn secrets_rest_apart_from_the_body_and_leave_the_outbox_once_sent(pool: PgPool) {
+    let mut transaction = pool.begin().await.expect("a transaction");
+    let email = OutgoingEmail {
+        text: "Su código es 87654321; enlace http://veta.test/venta/abcd1234".to_owned(),
+        html: "<p>Su código es 87654321</p>".to_owned(),
+        ..email_to("ana@minera.com.co")
+    };
+    enqueue_secret_email(
+        &mut transaction,
+        &email,
+        Some(&Secrets {
+            values: vec!["87654321", "abcd1234"],
+            valid_minutes: 15,
+        }),
+    )
+    .await
+    .expect("queued");
+    transaction.commit().await.expect("commit");
+    let (stored, secrets): (String, Option<Vec<String>>) =
+        sqlx::query_as("SELECT body_text, secrets FROM outbox")
+            .fetch_one(&pool)
+            .await
+            .expect("row");
+    assert!(
+        !stored.contains("87654321") && !stored.contains("abcd1234"),
+        "{stored}"
+    );
+    assert_eq!(
+        secrets.as_deref(),
+        Some(&["87654321".to_owned(), "abcd1234".to_owned()][..])
+    );
+
+    let mail = FakeMailServer::default();
+    let sms = RecordingSmsGateway::new(pool.clone());
+    deliver_due(&pool, &mail, &sms, &test_url(), 10)
+        .await
+        .expect("delivered");
+    assert_eq!(mail.received()[0].text, email.text, "sent whole");
+    let (stored, secrets): (String, Option<Vec<String>>) =
+        sqlx::query_as("SELECT body_text, secrets FROM outbox")
+            .fetch_one(&pool)
+            .await
+            .expect("row");
+    assert_eq!(secrets, None, "no secret left once sent");
+    assert!(!stored.contains("87654321"), "{stored}");
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn expired_secrets_and_days_of_failures_make_dead_letters(pool: PgPool) {
+    let mut transaction = pool.begin().await.expect("a transaction");
+    enqueue_secret_sms(
+        &mut transaction,
+        &OutgoingSms {
+            to: "+573001234567".to_owned(),
+            text: "Veta: su codigo es 12345678".to_owned(),
+        },
+        Some(&Secrets {
+            values: vec!["12345678"],
+            valid_minutes: 5,
+        }),
+    )
+    .await
+    .expect("queued");
+    transaction.commit().await.expect("commit");
+    enqueue_committed(&pool, &email_to("caido@minera.com.co")).await;
+    // The code's five minutes pass before the SMS goes out; the mail server refuses for days.
+    sqlx::query(
+        "UPDATE outbox SET secrets_expire_at = now() - interval '1 second' WHERE channel = 'SMS'",
+    )
+    .execute(&pool)
+    .await
+    .expect("expire");
+    sqlx::query(
+        "UPDATE outbox SET created_at = now() - interval '4 days', attempts = 60,
+                last_error = 'SMTP: 550 buzón inexistente'
+         WHERE channel = 'EMAIL'",
+    )
+    .execute(&pool)
+    .await
+    .expect("age");
+    let mail = FakeMailServer::default();
+    let sms = RecordingSmsGateway::new(pool.clone());
+    let report = deliver_due(&pool, &mail, &sms, &test_url(), 10)
+        .await
+        .expect("ran");
+    assert_eq!(report.claimed, 1, "the expired SMS is not sent: {report:?}");
+    mail.failing.store(true, Ordering::SeqCst);
+    assert_eq!(
+        server::outbox::give_up_dead(&pool).await.expect("given up"),
+        1
+    );
+    let (reason, secrets): (String, Option<Vec<String>>) =
+        sqlx::query_as("SELECT dead_reason, secrets FROM outbox WHERE channel = 'SMS'")
+            .fetch_one(&pool)
+            .await
+            .expect("dead letter");
+    assert!(reason.contains("vencieron"), "{reason}");
+    assert_eq!(secrets, None);
+    // The failing email was delivered above (the fake accepted it): age another one.
+    enqueue_committed(&pool, &email_to("otro@minera.com.co")).await;
+    sqlx::query(
+        "UPDATE outbox SET created_at = now() - interval '4 days', last_error = 'SMTP: 550 buzón inexistente'
+         WHERE recipient = 'otro@minera.com.co'",
+    )
+    .execute(&pool)
+    .await
+    .expect("age");
+    assert_eq!(
+        server::outbox::give_up_dead(&pool).await.expect("given up"),
+        1
+    );
+    let dead: Vec<String> = sqlx::query_scalar(
+        "SELECT dead_reason FROM outbox WHERE recipient = 'otro@minera.com.co' AND dead_at IS NOT NULL",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("dead letter");
+    assert!(
+        dead[0].contains("No se pudo entregar en 3 días: SMTP: 550"),
+        "{dead:?}"
+    );
+    let report = deliver_due(&pool, &mail, &sms, &test_url(), 10)
+        .await
+        .expect("ran");
+    assert_eq!(report.claimed, 0, "a dead letter is not retried");
+
+    // The Administrador OTTM sees them.
+    let app = crate::helpers::TestApp::with_demo_data(pool.clone()).await;
+    app.sign_in("admin.ottm").await;
+    let listed = app.call("alertas/mensajes-no-entregados", &[]).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(
+        listed.json().as_array().expect("a list").len(),
+        2,
+        "{}",
+        listed.body
+    );
 }

@@ -77,6 +77,10 @@ pub async fn invite(
             format!("Active su cuenta con el enlace siguiente. Vence en {INVITATION_LINK_HOURS} horas y sirve una sola vez."),
         ],
         ("Activar mi cuenta", url),
+        Some(&crate::notify::Secrets {
+            values: vec![&secret],
+            valid_minutes: INVITATION_LINK_HOURS * 60,
+        }),
     )
     .await?;
     audit::record(

@@ -83,6 +83,10 @@ pub async fn request(pool: &PgPool, identifier: &str) -> Result<(), AppError> {
         "Recuperación de contraseña en Veta",
         paragraphs,
         ("Elegir una contraseña nueva", url),
+        Some(&crate::notify::Secrets {
+            values: vec![&secret],
+            valid_minutes: RECOVERY_LINK_MIN,
+        }),
     )
     .await?;
     audit::record(

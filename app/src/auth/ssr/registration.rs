@@ -115,6 +115,7 @@ pub async fn register(pool: &PgPool, draft: &RegistrationDraft) -> Result<String
                 "Si fue usted, ingrese con su usuario o recupere su contraseña. Si no, ignore este mensaje.".to_owned(),
             ],
             ("Recuperar contraseña", format!("{base_url}/recuperar")),
+            None,
         )
         .await?;
         tx.commit().await?;
@@ -234,11 +235,16 @@ async fn send_verification(
             ),
         ],
         ("Verificar mi correo", url),
+        Some(&notify::Secrets {
+            values: vec![&secret],
+            valid_minutes: VERIFICATION_LINK_HOURS * 60,
+        }),
     )
     .await
 }
 
-/// Writes a notification email with one action link to the outbox.
+/// Writes a notification email with one action link to the outbox; `secret` is the link's token,
+/// which the outbox keeps apart from the body (`notify::Secrets`).
 pub async fn enqueue_link_email(
     conn: &mut PgConnection,
     email: &str,
@@ -246,6 +252,7 @@ pub async fn enqueue_link_email(
     subject: &str,
     paragraphs: Vec<String>,
     (label, url): (&str, String),
+    secret: Option<&notify::Secrets<'_>>,
 ) -> Result<(), AppError> {
     let (text, html) = notify::notification(
         full_name,
@@ -254,7 +261,7 @@ pub async fn enqueue_link_email(
         Some((label, &url)),
         OffsetDateTime::now_utc(),
     );
-    notify::enqueue_email(
+    notify::enqueue_secret_email(
         conn,
         &notify::OutgoingEmail {
             to: email.to_owned(),
@@ -264,6 +271,7 @@ pub async fn enqueue_link_email(
             html,
             attachment: None,
         },
+        secret,
     )
     .await?;
     Ok(())

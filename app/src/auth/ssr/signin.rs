@@ -236,6 +236,14 @@ async fn lock_after_failures(
     Ok(())
 }
 
+/// A sign-in code as a secret of its message: usable as long as the code.
+fn code_secret(code: &VerificationCode) -> notify::Secrets<'_> {
+    notify::Secrets {
+        values: vec![code.as_ref()],
+        valid_minutes: PURPOSE.policy().validity_minutes,
+    }
+}
+
 /// Writes the code's message to the outbox (sent when the transaction commits).
 async fn send_code(
     conn: &mut PgConnection,
@@ -246,7 +254,7 @@ async fn send_code(
 ) -> Result<(), AppError> {
     match (channel, &user.mobile) {
         (SecondFactor::Sms, Some(mobile)) => {
-            notify::enqueue_sms(
+            notify::enqueue_secret_sms(
                 conn,
                 &notify::OutgoingSms {
                     to: mobile.clone(),
@@ -256,6 +264,7 @@ async fn send_code(
                         PURPOSE.policy().validity_minutes
                     ),
                 },
+                Some(&code_secret(code)),
             )
             .await?;
         }
@@ -274,7 +283,7 @@ async fn send_code(
                 None,
                 OffsetDateTime::now_utc(),
             );
-            notify::enqueue_email(
+            notify::enqueue_secret_email(
                 conn,
                 &notify::OutgoingEmail {
                     to: user.email.clone(),
@@ -284,6 +293,7 @@ async fn send_code(
                     html,
                     attachment: None,
                 },
+                Some(&code_secret(code)),
             )
             .await?;
         }

@@ -22,7 +22,6 @@ use crate::error::AppError;
 use crate::ledger::ssr::{LedgerError, Posting, PostingKind, PostingLine, post};
 use crate::limits::{self, Recorded};
 use crate::notify::{self, OutgoingEmail, OutgoingSms};
-use crate::saldos::ssr::balances_message;
 
 /// A validation code's stored form: bound to its purchase, keyed with the server's key (a reader
 /// of the database cannot find the code by trying the 10⁸ of them).
@@ -63,7 +62,12 @@ pub(super) async fn send_code(
         None,
         OffsetDateTime::now_utc(),
     );
-    notify::enqueue_email(
+    // The code and the decline link are secrets: kept out of the stored bodies.
+    let secrets = notify::Secrets {
+        values: vec![code, letter.decline_secret],
+        valid_minutes: validity_minutes,
+    };
+    notify::enqueue_secret_email(
         conn,
         &OutgoingEmail {
             to: seller.contact_email.clone(),
@@ -73,14 +77,16 @@ pub(super) async fn send_code(
             html,
             attachment: None,
         },
+        Some(&secrets),
     )
     .await?;
-    notify::enqueue_sms(
+    notify::enqueue_secret_sms(
         conn,
         &OutgoingSms {
             to: seller.contact_mobile.clone(),
             text: consent.sms(code, validity_minutes),
         },
+        Some(&secrets),
     )
     .await?;
     Ok(())
@@ -88,8 +94,8 @@ pub(super) async fn send_code(
 
 /// "Confirmar transacción": checks the validation code (at most `attempts_per_code` wrong tries
 /// per code, and the guessing limits per buyer and seller and per seller), checks that the
-/// purchase is still what the code approved, posts the purchase in the ledger and gives it its PTM
-/// code, all in one transaction; then both parties get their balances email. Confirming a
+/// purchase is still what the code approved, posts the purchase in the ledger, gives it its PTM
+/// code and queues both parties' balances emails, all in one transaction. Confirming a
 /// confirmed purchase again answers the same code (a retried request changes nothing).
 pub async fn confirm(
     pool: &PgPool,
@@ -195,19 +201,16 @@ pub async fn confirm(
     .bind(posting_id.0)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
-    tracing::info!(%compra_id, %ptm_code, "compra confirmada");
-
-    // The balances as they stand after the commit. The purchase is already registered: a failure
-    // here is logged, and "Reenviar saldos actualizados" sends them again.
+    // Both parties' balances emails commit with the purchase (the outbox composes them with the
+    // TXT): a confirmed purchase always sends them, even if this process dies right after.
     let lead = format!(
         "La transacción {ptm_code} ha sido registrada de manera exitosa. Sus saldos cambiaron."
     );
     for organization_id in [buyer_id, seller_id] {
-        if let Err(error) = send_balances(pool, organization_id, &lead).await {
-            tracing::error!(%compra_id, %organization_id, ?error, "correo de saldos no escrito");
-        }
+        notify::enqueue_balances(&mut tx, organization_id, &lead).await?;
     }
+    tx.commit().await?;
+    tracing::info!(%compra_id, %ptm_code, "compra confirmada");
     Ok(Confirmacion {
         ptm_code: ptm_code.to_string(),
     })
@@ -435,16 +438,4 @@ fn random_bytes() -> [u8; 16] {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the operating system's random source is available");
     bytes
-}
-
-/// The organisation's balances email, with the TXT, to its contact address.
-async fn send_balances(pool: &PgPool, organization_id: Uuid, lead: &str) -> Result<(), AppError> {
-    let message = balances_message(pool, organization_id, Some(lead.to_owned())).await?;
-    let mut conn = pool.acquire().await?;
-    notify::enqueue_email(
-        &mut conn,
-        &message.to(&message.contact_email, &message.razon_social),
-    )
-    .await?;
-    Ok(())
 }

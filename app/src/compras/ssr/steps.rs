@@ -71,7 +71,11 @@ pub async fn hand_to_seller(
         SellerChannel::Url => letter.link_email(&draft, &secret),
         SellerChannel::WebService => letter.ws_email(stored.compra_id, &secret),
     };
-    notify::enqueue_email(&mut tx, &email).await?;
+    let secrets = notify::Secrets {
+        values: vec![&secret, &decline_secret],
+        valid_minutes: super::vigencia().minutes,
+    };
+    notify::enqueue_secret_email(&mut tx, &email, Some(&secrets)).await?;
     tracing::info!(compra_id = %stored.compra_id, channel = ?via, "compra enviada al vendedor");
     finish(tx, stored.compra_id, buyer_id).await
 }
