@@ -14,6 +14,10 @@ pub enum AppError {
     /// A rule about the whole request (a wrong code, an expired link…), with what to do next.
     #[error("{0}")]
     Refused(String),
+    /// A rule of `domain` broken by the whole request, with its stable code (kept all the way to
+    /// the Web Service's answer).
+    #[error("{}", .0.message)]
+    Rule(Violation),
     /// Too many attempts: the message says how long to wait.
     #[error("{0}")]
     Throttled(String),
@@ -42,7 +46,22 @@ fn bounded(reason: &str) -> String {
     reason.chars().take(MAX_CHARS).collect()
 }
 
+/// A broken rule: its stable code (`domain::ErrorCode`) and its message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    pub code: String,
+    pub message: String,
+}
+
 impl AppError {
+    /// A broken rule of `domain`, with its code.
+    pub fn rule(violation: &(impl domain::ErrorCode + std::fmt::Display)) -> Self {
+        Self::Rule(Violation {
+            code: violation.code().to_owned(),
+            message: violation.to_string(),
+        })
+    }
+
     /// The field errors, when there are any.
     pub fn field_errors(&self) -> Option<&ValidationErrors> {
         match self {
@@ -105,7 +124,7 @@ mod ssr {
         pub fn status(&self) -> StatusCode {
             match self {
                 Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                Self::Refused(_) => StatusCode::BAD_REQUEST,
+                Self::Refused(_) | Self::Rule(_) => StatusCode::BAD_REQUEST,
                 Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
                 Self::NotSignedIn => StatusCode::UNAUTHORIZED,
                 Self::Forbidden => StatusCode::FORBIDDEN,

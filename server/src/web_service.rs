@@ -3,6 +3,9 @@
 //! both from the email "Generar Cód. WS" sent to the seller. Described for integrators in
 //! `GET /api/ws/v1/openapi.json` (`web_service/openapi.json`).
 //!
+//! The token is checked first: a body is read only for the purchase its token opens, and only up
+//! to [`WS_BODY_MAX_BYTES`] (then `413` in the same JSON shape).
+//!
 //! This module only speaks HTTP and JSON: it reads the body field by field (a number or a text
 //! where a value goes, so that a wrong type is a field error and not a parser's message), then
 //! hands the detail to `app::compras::ssr::submit_from_ws`, where the purchase's rules live. Every
@@ -12,10 +15,10 @@
 use std::str::FromStr;
 
 use app::auth::ssr::PublicUrl;
-use app::compras::ssr::{SellerAccessError, WsOutcome, WsRefusal, submit_from_ws};
+use app::compras::ssr::{SellerAccessError, WsOutcome, WsRefusal, check_ws_token, submit_from_ws};
 use app::error::AppError;
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::{Body, to_bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -27,6 +30,10 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::AppState;
+
+/// Largest detail accepted: a purchase of a few thousand lines. A larger one is refused before it is
+/// parsed.
+pub const WS_BODY_MAX_BYTES: usize = 256 * 1024;
 
 /// The OpenAPI 3.1 description, served as is.
 pub const OPENAPI: &str = include_str!("web_service/openapi.json");
@@ -87,7 +94,7 @@ pub async fn submit_detail(
     State(state): State<AppState>,
     Path(transaction_id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let Some(token) = bearer(&headers) else {
         return refuse(
@@ -102,6 +109,23 @@ pub async fn submit_detail(
             "transaction_not_found",
             format!("«{transaction_id}» no es un transaction_id de Veta: copie el del correo."),
         );
+    };
+    // The token before the body: an unknown token costs one look-up, not a parse.
+    match check_ws_token(&state.pool, compra_id, &token).await {
+        Ok(Ok(())) => {}
+        Ok(Err(access)) => return access_refusal(access),
+        Err(error) => return app_refusal(error),
+    }
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let body = match declared {
+        Some(length) if length > WS_BODY_MAX_BYTES => return too_large(),
+        _ => match to_bytes(body, WS_BODY_MAX_BYTES).await {
+            Ok(body) => body,
+            Err(_) => return too_large(),
+        },
     };
     let detail = match read_detail(&body) {
         Ok(detail) => detail,
@@ -131,26 +155,88 @@ pub async fn submit_detail(
             })
             .into_response()
         }
-        Err(WsRefusal::Access(error)) => {
-            let status = match error {
-                SellerAccessError::Unknown => StatusCode::UNAUTHORIZED,
-                SellerAccessError::OtherTransaction => StatusCode::FORBIDDEN,
-                SellerAccessError::Used | SellerAccessError::NotPending => StatusCode::CONFLICT,
-                SellerAccessError::Expired => StatusCode::GONE,
-            };
-            refuse(status, error.code(), error.to_string())
-        }
-        Err(WsRefusal::Rejected(AppError::Invalid(errors))) => invalid(json_paths(errors)),
-        Err(WsRefusal::Rejected(AppError::Refused(message))) => {
-            refuse(StatusCode::CONFLICT, "refused", message)
-        }
-        Err(WsRefusal::Rejected(error)) => refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            error.to_string(),
-        ),
+        Err(WsRefusal::Access(error)) => access_refusal(error),
+        Err(WsRefusal::Rejected(error)) => app_refusal(error),
     }
 }
+
+fn access_refusal(error: SellerAccessError) -> Response {
+    let status = match error {
+        SellerAccessError::Unknown => StatusCode::UNAUTHORIZED,
+        SellerAccessError::OtherTransaction => StatusCode::FORBIDDEN,
+        SellerAccessError::Used | SellerAccessError::NotPending => StatusCode::CONFLICT,
+        SellerAccessError::Expired => StatusCode::GONE,
+    };
+    refuse(status, error.code(), error.to_string())
+}
+
+/// A refusal of the purchase's rules, with its stable code; only a real failure is a 500.
+fn app_refusal(error: AppError) -> Response {
+    let message = error.to_string();
+    match error {
+        AppError::Invalid(errors) => invalid(json_paths(errors)),
+        AppError::Rule(violation) => {
+            let code = WS_RULE_CODES
+                .iter()
+                .find(|code| **code == violation.code)
+                .copied()
+                .unwrap_or("refused");
+            refuse(StatusCode::CONFLICT, code, violation.message)
+        }
+        AppError::Refused(_) => refuse(StatusCode::CONFLICT, "refused", message),
+        AppError::Throttled(_) => refuse(StatusCode::TOO_MANY_REQUESTS, "limit_reached", message),
+        AppError::NotFound => refuse(StatusCode::NOT_FOUND, "transaction_not_found", message),
+        AppError::Forbidden | AppError::NotSignedIn => {
+            refuse(StatusCode::FORBIDDEN, "forbidden", message)
+        }
+        AppError::Malformed(_) => refuse(StatusCode::BAD_REQUEST, "request_malformed", message),
+        AppError::Internal | AppError::Transport(_) => {
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+        }
+    }
+}
+
+fn too_large() -> Response {
+    refuse(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!(
+            "El cuerpo supera {} KiB: divida la venta en varias transacciones.",
+            WS_BODY_MAX_BYTES / 1024
+        ),
+    )
+}
+
+/// The codes of `domain`'s rules that a refusal of the Web Service may carry (409); each is
+/// described in the OpenAPI document (tested). Any other is answered `refused`.
+pub const WS_RULE_CODES: [&str; 5] = [
+    "compra_illegal_transition",
+    "compra_channel_mismatch",
+    "compra_channel_already_chosen",
+    "insufficient_balance",
+    "exceeds_available",
+];
+
+/// Every `code` the Web Service answers outside `errors[]` (tested against the OpenAPI document).
+pub const WS_ERROR_CODES: [&str; 17] = [
+    "token_missing",
+    "token_invalid",
+    "token_other_transaction",
+    "transaction_not_found",
+    "detail_already_received",
+    "transaction_not_pending",
+    "transaction_expired",
+    "json_malformed",
+    "json_not_object",
+    "validation_failed",
+    "body_too_large",
+    "refused",
+    "limit_reached",
+    "forbidden",
+    "request_malformed",
+    "internal",
+    "seller_mismatch",
+];
 
 /// The token of `Authorization: Bearer <token>`.
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -363,8 +449,13 @@ mod tests {
     }
 
     #[test]
-    fn the_openapi_description_is_json() {
+    fn the_openapi_description_is_json_and_lists_every_code() {
         let value: Value = serde_json::from_str(OPENAPI).expect("valid JSON");
         assert_eq!(value["openapi"], "3.1.0");
+        for code in WS_ERROR_CODES.iter().chain(&WS_RULE_CODES) {
+            let described = OPENAPI.contains(&format!("`{code}`"))
+                || OPENAPI.contains(&format!("\"code\": \"{code}\""));
+            assert!(described, "{code} is not described");
+        }
     }
 }

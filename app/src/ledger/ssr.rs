@@ -212,11 +212,27 @@ pub enum LedgerError {
     Database(#[from] sqlx::Error),
 }
 
+impl domain::ErrorCode for LedgerError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Empty => "posting_empty",
+            Self::TooManyLines { .. } => "posting_too_many_lines",
+            Self::InvalidLine { .. } => "posting_invalid_line",
+            Self::DuplicateBalance { .. } => "posting_duplicate_balance",
+            Self::Unbalanced { .. } => "posting_unbalanced",
+            Self::UnknownCodigoOrigen { .. } => "codigo_origen_unknown",
+            Self::ExceedsAvailable { .. } => "exceeds_available",
+            Self::AboveMaximum { .. } => "balance_above_maximum",
+            Self::Database(_) => "internal",
+        }
+    }
+}
+
 impl From<LedgerError> for AppError {
     fn from(error: LedgerError) -> Self {
         match error {
             LedgerError::Database(error) => error.into(),
-            rule => AppError::Refused(rule.to_string()),
+            rule => AppError::rule(&rule),
         }
     }
 }

@@ -128,3 +128,29 @@ async fn a_missing_argument_says_which_and_an_oversized_body_is_413(pool: PgPool
         declared.body
     );
 }
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn the_web_service_checks_the_token_before_it_reads_a_bounded_body(pool: PgPool) {
+    use crate::compras::{SELLER_EMAIL, after, buyer, hand_to_seller};
+    let app = buyer(pool).await;
+    let compra_id = hand_to_seller(&app, "WEB_SERVICE").await;
+    let token = after(&app, SELLER_EMAIL, "Token temporal: ").await;
+    let uri = format!("/api/ws/v1/transacciones/{compra_id}/detalle");
+    // Garbage under a wrong token is refused for the token: the body was never parsed.
+    let wrong = app
+        .post_json(&uri, Some(&"0".repeat(64)), "{no es json")
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{}", wrong.body);
+    assert_eq!(wrong.json()["code"], "token_invalid");
+    // Past 256 KiB, the right token gets a 413 in the Web Service's own shape.
+    let big = format!(r#"{{"relleno": "{}"}}"#, "x".repeat(300 * 1024));
+    let large = app.post_json(&uri, Some(&token), &big).await;
+    assert_eq!(
+        large.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        large.body
+    );
+    assert_eq!(large.json()["code"], "body_too_large");
+    assert_eq!(large.json()["errors"], serde_json::json!([]));
+}

@@ -232,10 +232,13 @@ fn for_the_buyer(error: LedgerError) -> AppError {
                     unit,
                 },
             };
-            AppError::Refused(format!(
-                "{short} El vendedor vendió o movió ese saldo después de aprobar la compra: anule \
-                 la transacción, o edítela y envíela de nuevo."
-            ))
+            AppError::Rule(crate::error::Violation {
+                code: domain::balance::INSUFFICIENT_BALANCE.to_owned(),
+                message: format!(
+                    "{short} El vendedor vendió o movió ese saldo después de aprobar la compra: \
+                     anule la transacción, o edítela y envíela de nuevo."
+                ),
+            })
         }
         other => other.into(),
     }

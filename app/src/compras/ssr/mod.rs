@@ -24,8 +24,8 @@ pub use confirmation::{annul, confirm};
 pub use en_curso::{en_curso, en_curso_count};
 pub use seller::{RegistrySeller, SellerLookupError, find_seller, lookup_seller};
 pub use seller_access::{
-    IdentityError, SellerAccessError, SellerIdentity, WsOutcome, WsRefusal, decline, decline_view,
-    editor, submit_from_link, submit_from_ws,
+    IdentityError, SellerAccessError, SellerIdentity, WsOutcome, WsRefusal, check_ws_token,
+    decline, decline_view, editor, submit_from_link, submit_from_ws,
 };
 pub use steps::{hand_to_seller, submit, upload_txt, ws_endpoint};
 
@@ -186,7 +186,7 @@ fn internal(error: impl std::fmt::Display) -> AppError {
 
 /// The next state, or the domain's reason (in Spanish) why the step is not allowed now.
 fn next(state: &CompraState, event: CompraEvent) -> Result<CompraState, AppError> {
-    transition(state, event).map_err(|error| AppError::Refused(error.to_string()))
+    transition(state, event).map_err(|error| AppError::rule(&error))
 }
 
 /// Marks the buyer's purchases whose time ran out as expired (nothing to release: balances move

@@ -318,6 +318,25 @@ impl SellerIdentity {
     }
 }
 
+/// The Web Service's first check, before it reads the body: the token opens this purchase (or
+/// the same purchase already answered, for a repeated call).
+pub async fn check_ws_token(
+    pool: &PgPool,
+    compra_id: Uuid,
+    token: &str,
+) -> Result<Result<(), SellerAccessError>, AppError> {
+    let mut tx = pool.begin().await?;
+    let checked = lock_by_secret(&mut tx, token, Channel::WebService, true).await?;
+    tx.rollback().await?;
+    Ok(checked.and_then(|stored| {
+        if stored.compra_id == compra_id {
+            Ok(())
+        } else {
+            Err(SellerAccessError::OtherTransaction)
+        }
+    }))
+}
+
 /// The Web Service: the seller's ERP sends the detail of purchase `compra_id` with its token.
 /// `body_hash` identifies the request's body: the same body sent again is answered alike, a
 /// different one after acceptance is refused.
