@@ -108,6 +108,17 @@ pub struct DeadLetterRow {
 /// Most dead letters the page lists (newest first).
 pub const DEAD_LETTERS_PAGE_MAX: i64 = 100;
 
+#[cfg(feature = "ssr")]
+#[derive(sqlx::FromRow)]
+struct DeadLetterRecord {
+    channel: String,
+    recipient: String,
+    subject: Option<String>,
+    attempts: i32,
+    dead_reason: Option<String>,
+    created_at: time::OffsetDateTime,
+}
+
 /// The messages the outbox gave up, for the *Administrador OTTM*.
 #[server(endpoint = "alertas/mensajes-no-entregados")]
 pub async fn list_dead_letters() -> Result<Vec<DeadLetterRow>, AppError> {
@@ -119,32 +130,23 @@ pub async fn list_dead_letters() -> Result<Vec<DeadLetterRow>, AppError> {
             if user.role != domain::Role::AdministradorOttm {
                 return Err(AppError::Forbidden);
             }
-            let records: Vec<(
-                String,
-                String,
-                Option<String>,
-                i32,
-                Option<String>,
-                time::OffsetDateTime,
-            )> = sqlx::query_as(
+            let records: Vec<DeadLetterRecord> = sqlx::query_as(
                 "SELECT channel, recipient, subject, attempts, dead_reason, created_at FROM outbox
-                     WHERE dead_at IS NOT NULL ORDER BY dead_at DESC LIMIT $1",
+                 WHERE dead_at IS NOT NULL ORDER BY dead_at DESC LIMIT $1",
             )
             .bind(DEAD_LETTERS_PAGE_MAX)
             .fetch_all(&pool)
             .await?;
             Ok(records
                 .into_iter()
-                .map(
-                    |(channel, recipient, subject, attempts, reason, created_at)| DeadLetterRow {
-                        channel,
-                        recipient,
-                        subject,
-                        attempts,
-                        reason: reason.unwrap_or_default(),
-                        created: crate::saldos::ssr::fecha_hora(created_at),
-                    },
-                )
+                .map(|r| DeadLetterRow {
+                    channel: r.channel,
+                    recipient: r.recipient,
+                    subject: r.subject,
+                    attempts: r.attempts,
+                    reason: r.dead_reason.unwrap_or_default(),
+                    created: crate::saldos::ssr::fecha_hora(r.created_at),
+                })
                 .collect())
         }
         .await,

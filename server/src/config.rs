@@ -4,6 +4,7 @@
 use std::fmt;
 
 use app::auth::ssr::CodeKey;
+use app::auth::ssr::request::TrustedProxies;
 use app::compras::ssr::CompraVigencia;
 use leptos::config::LeptosOptions;
 
@@ -83,6 +84,8 @@ pub struct Settings {
     pub deployment: Deployment,
     /// The key of the hashes of short codes (`VETA_SECRET_KEY`).
     pub code_key: CodeKey,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
     pub database_url: DatabaseUrl,
     /// Upper bound of the connection pool; sized for a small machine, see docs/ARCHITECTURE.md.
     pub database_max_connections: u32,
@@ -154,9 +157,15 @@ impl Settings {
                 reason: "las cuentas de demostración solo se cargan con VETA_ENTORNO=desarrollo; quítela en producción",
             });
         }
+        let trusted_proxies = TrustedProxies::parse(&var("TRUSTED_PROXIES").unwrap_or_default())
+            .map_err(|_| StartupError::InvalidSetting {
+                name: "TRUSTED_PROXIES",
+                reason: "debe ser una lista de direcciones IP o redes separadas por comas, p. ej. 10.0.0.5, 10.1.0.0/16",
+            })?;
         Ok(Self {
             deployment,
             code_key: code_key(deployment, var)?,
+            trusted_proxies,
             database_url: DatabaseUrl(database_url),
             database_max_connections,
             leptos,

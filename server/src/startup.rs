@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use app::auth::ssr::request::TrustedProxies;
 use app::auth::ssr::{CodeKey, PublicUrl};
 use app::compras::ssr::CompraVigencia;
 use axum::Router;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub compra_vigencia: CompraVigencia,
     /// The key of the hashes of short codes.
     pub code_key: CodeKey,
+    /// The reverse proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// Why the server could not start: each message says what to change.
@@ -116,6 +119,7 @@ impl Application {
             dev_sms_log: sms.is_recording(),
             compra_vigencia: settings.compra_vigencia,
             code_key: settings.code_key,
+            trusted_proxies: settings.trusted_proxies,
         });
         Ok(Self { listener, router })
     }
@@ -149,6 +153,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let vigencia = state.compra_vigencia;
     let code_key = state.code_key.clone();
+    let trusted_proxies = state.trusted_proxies.clone();
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/ws/v1/openapi.json", get(web_service::openapi))
@@ -168,6 +173,7 @@ pub fn router(state: AppState) -> Router {
                 provide_context(public_url.clone());
                 provide_context(vigencia);
                 provide_context(code_key.clone());
+                provide_context(trusted_proxies.clone());
             },
             move || app::shell(options.clone()),
         )
@@ -175,7 +181,11 @@ pub fn router(state: AppState) -> Router {
             app::shell,
         ))
         .layer(axum::middleware::from_fn(api_errors::server_fn_errors))
-        .layer(axum::middleware::from_fn(same_origin::same_origin_writes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.public_url.clone(),
+            same_origin::same_origin_writes,
+        ))
+        .layer(axum::middleware::from_fn(same_origin::security_headers))
         .with_state(state)
 }
 

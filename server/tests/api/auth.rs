@@ -281,4 +281,13 @@ async fn writes_from_another_site_are_refused(pool: PgPool) {
     assert_eq!(response.status, StatusCode::FORBIDDEN);
     assert_eq!(response.json()["code"], "cross_origin_request");
     assert!(app.cookie("veta_desafio").is_none());
+    // From the public address's own pages (PUBLIC_URL), whatever Host a proxy sends.
+    let response = app
+        .call_with_origin(
+            "ingresar",
+            &[("identifier", DILUVIO_ADMIN), ("password", DEMO_PASSWORD)],
+            "http://veta.test",
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
 }

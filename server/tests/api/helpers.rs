@@ -22,6 +22,7 @@ pub struct TestApp {
 /// What a request answered.
 pub struct TestResponse {
     pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
     pub body: String,
 }
 
@@ -42,6 +43,7 @@ impl TestApp {
             dev_sms_log: true,
             compra_vigencia: app::compras::ssr::CompraVigencia::default(),
             code_key: app::auth::ssr::CodeKey::new([7; 32]),
+            trusted_proxies: Default::default(),
         });
         Self {
             router,
@@ -95,6 +97,7 @@ impl TestApp {
             }
         }
         let status = response.status();
+        let headers = response.headers().clone();
         let bytes = response
             .into_body()
             .collect()
@@ -103,6 +106,7 @@ impl TestApp {
             .to_bytes();
         TestResponse {
             status,
+            headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         }
     }
@@ -136,9 +140,7 @@ impl TestApp {
         fields: &[(&str, &str)],
         origin: &str,
     ) -> TestResponse {
-        let request = form_request(endpoint)
-            .header("origin", origin)
-            .header("host", "veta.test");
+        let request = form_request(endpoint).header("origin", origin);
         self.send(request, form_body(fields)).await
     }
 

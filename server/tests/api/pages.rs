@@ -24,6 +24,28 @@ async fn the_home_page_renders_the_shell_in_spanish(pool: PgPool) {
     ] {
         assert!(response.body.contains(text), "the page lacks {text:?}");
     }
+    // The page's script runs under a Content-Security-Policy with this page's nonce.
+    let policy = response.headers["content-security-policy"]
+        .to_str()
+        .expect("ASCII");
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    assert!(
+        response.body.contains(&format!("nonce=\"{nonce}\"")),
+        "{policy}"
+    );
+    assert!(policy.contains("frame-ancestors 'none'") && policy.contains("'wasm-unsafe-eval'"));
+    assert_eq!(response.headers["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers["referrer-policy"], "no-referrer");
+    // A second page gets another nonce.
+    let again = app.get("/").await;
+    assert_ne!(
+        again.headers["content-security-policy"],
+        response.headers["content-security-policy"]
+    );
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
