@@ -291,3 +291,31 @@ async fn writes_from_another_site_are_refused(pool: PgPool) {
         .await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
 }
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_burst_of_guesses_cannot_pass_the_count_while_passwords_are_verified(pool: PgPool) {
+    let app = TestApp::with_demo_data(pool).await;
+    let guesses = (0..12).map(|n| {
+        let password = format!("adivinanza numero {n}");
+        let app = &app;
+        async move {
+            app.call(
+                "ingresar",
+                &[("identifier", DILUVIO_ADMIN), ("password", &password)],
+            )
+            .await
+            .status
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let verified = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::BAD_REQUEST)
+        .count();
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    // Each attempt is counted before its (slow) verification: only the first five are verified.
+    assert_eq!((verified, throttled), (5, 7), "{statuses:?}");
+}
