@@ -30,7 +30,6 @@ pub struct AlertRow {
 pub mod ssr {
     use domain::{AlertKind, Role};
     use sqlx::PgConnection;
-    use time::OffsetDateTime;
     use uuid::Uuid;
 
     use crate::auth::ssr::public_url;
@@ -62,30 +61,41 @@ pub mod ssr {
         .bind(&alert.detail)
         .execute(&mut *conn)
         .await?;
+        tell_ottm_admins(
+            conn,
+            format!("Alerta de Veta: {}", alert.kind.label()),
+            &[format!("{}.", alert.kind.label()), alert.detail.clone()],
+            ("Ver las alertas", "/alertas"),
+        )
+        .await
+    }
+
+    /// An email to every active *Administrador OTTM*, in the caller's transaction, with a button
+    /// to `action`'s page (a path of this site).
+    pub async fn tell_ottm_admins(
+        conn: &mut PgConnection,
+        subject: String,
+        paragraphs: &[String],
+        (label, path): (&str, &str),
+    ) -> Result<(), AppError> {
         let admins: Vec<(String, String)> =
             sqlx::query_as("SELECT email, full_name FROM users WHERE role = $1 AND active")
                 .bind(Role::AdministradorOttm.code())
                 .fetch_all(&mut *conn)
                 .await?;
-        let url = format!("{}/alertas", public_url()?.0);
+        let url = format!("{}{path}", public_url()?.0);
         for (email, full_name) in admins {
-            let (text, html) = notify::notification(
-                &full_name,
-                &[],
-                &[format!("{}.", alert.kind.label()), alert.detail.clone()],
-                Some(("Ver las alertas", &url)),
-                OffsetDateTime::now_utc(),
-            );
-            notify::enqueue_email(
+            notify::enqueue_notice(
                 conn,
-                &notify::OutgoingEmail {
-                    to: email,
-                    to_name: Some(full_name),
-                    subject: format!("Alerta de Veta: {}", alert.kind.label()),
-                    text,
-                    html,
-                    attachment: None,
+                &notify::Notice {
+                    to: &email,
+                    name: &full_name,
+                    recipient_lines: &[],
+                    subject: subject.clone(),
+                    paragraphs,
+                    action: Some((label, &url)),
                 },
+                None,
             )
             .await?;
         }

@@ -37,6 +37,49 @@ pub struct OutgoingSms {
     pub text: String,
 }
 
+/// A notification email (see [`notification`]) to one person.
+pub struct Notice<'a> {
+    pub to: &'a str,
+    pub name: &'a str,
+    /// Lines under the name (document, role…).
+    pub recipient_lines: &'a [&'a str],
+    pub subject: String,
+    pub paragraphs: &'a [String],
+    /// A button's label and its address.
+    pub action: Option<(&'a str, &'a str)>,
+}
+
+impl Notice<'_> {
+    /// The email, in the platform's template, dated now.
+    pub fn email(&self) -> OutgoingEmail {
+        let (text, html) = notification(
+            self.name,
+            self.recipient_lines,
+            self.paragraphs,
+            self.action,
+            OffsetDateTime::now_utc(),
+        );
+        OutgoingEmail {
+            to: self.to.to_owned(),
+            to_name: Some(self.name.to_owned()),
+            subject: self.subject.clone(),
+            text,
+            html,
+            attachment: None,
+        }
+    }
+}
+
+/// Writes a notification email to the outbox, within the caller's transaction; `secrets` are the
+/// one-time secrets it carries, if any (see [`Secrets`]).
+pub async fn enqueue_notice(
+    conn: &mut PgConnection,
+    notice: &Notice<'_>,
+    secrets: Option<&Secrets<'_>>,
+) -> Result<(), sqlx::Error> {
+    enqueue_secret_email(conn, &notice.email(), secrets).await
+}
+
 /// One-time secrets a message carries (a link's token, a code). They are kept apart from the
 /// bodies, which hold a placeholder instead ([`placeholder`]); the worker puts them back when it
 /// sends and removes them from the outbox once the message is sent, and a message not sent before

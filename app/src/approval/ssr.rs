@@ -14,9 +14,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{ApprovalView, ClaimRow, ContactChannel, EvidenceRow, PendingOrganization, ReviewList};
-use crate::alerts::ssr::{NewAlert, raise};
+use crate::alerts::ssr::{NewAlert, raise, tell_ottm_admins};
 use crate::auth::SignedInUser;
-use crate::auth::ssr::{code_key, pool, public_url, request, secrets, sessions};
+use crate::auth::ssr::{code_key, pool, request, secrets, sessions};
 use crate::error::AppError;
 use crate::limits::{self, Recorded};
 use crate::notify;
@@ -280,22 +280,15 @@ pub async fn send_contact_code(
                      suplantarla."
                 ),
             ];
-            let (text, html) = notify::notification(
-                &record.razon_social,
-                &[],
-                &paragraphs,
-                None,
-                OffsetDateTime::now_utc(),
-            );
-            notify::enqueue_secret_email(
+            notify::enqueue_notice(
                 &mut tx,
-                &notify::OutgoingEmail {
-                    to: record.contact_email.clone(),
-                    to_name: Some(record.razon_social.clone()),
+                &notify::Notice {
+                    to: &record.contact_email,
+                    name: &record.razon_social,
+                    recipient_lines: &[],
                     subject: "Verifique el correo de contacto de su organización".to_owned(),
-                    text,
-                    html,
-                    attachment: None,
+                    paragraphs: &paragraphs,
+                    action: None,
                 },
                 Some(&secrets),
             )
@@ -469,9 +462,9 @@ pub async fn request_approval(pool: &PgPool, organization_id: Uuid) -> Result<()
     .bind(organization_id)
     .execute(&mut *tx)
     .await?;
-    notify_ottm_admins(
+    tell_ottm_admins(
         &mut tx,
-        &format!("{} pide su aprobación", record.razon_social),
+        format!("{} pide su aprobación", record.razon_social),
         &[format!(
             "{} ({}, {} {}) verificó su correo y su celular de contacto y envió sus soportes. \
              Revísela en «Aprobaciones».",
@@ -480,45 +473,10 @@ pub async fn request_approval(pool: &PgPool, organization_id: Uuid) -> Result<()
             record.document_type,
             record.document_number
         )],
+        ("Ver aprobaciones", "/aprobaciones"),
     )
     .await?;
     tx.commit().await?;
-    Ok(())
-}
-
-/// An email to every active Administrador OTTM, with the link to the approvals page.
-async fn notify_ottm_admins(
-    conn: &mut PgConnection,
-    subject: &str,
-    paragraphs: &[String],
-) -> Result<(), AppError> {
-    let admins: Vec<(String, String)> =
-        sqlx::query_as("SELECT email, full_name FROM users WHERE role = $1 AND active")
-            .bind(Role::AdministradorOttm.code())
-            .fetch_all(&mut *conn)
-            .await?;
-    let url = format!("{}/aprobaciones", public_url()?.0);
-    for (email, full_name) in admins {
-        let (text, html) = notify::notification(
-            &full_name,
-            &[],
-            paragraphs,
-            Some(("Ver aprobaciones", &url)),
-            OffsetDateTime::now_utc(),
-        );
-        notify::enqueue_email(
-            conn,
-            &notify::OutgoingEmail {
-                to: email,
-                to_name: Some(full_name),
-                subject: subject.to_owned(),
-                text,
-                html,
-                attachment: None,
-            },
-        )
-        .await?;
-    }
     Ok(())
 }
 
@@ -724,18 +682,17 @@ async fn tell_organization(
         recipients.push((record.contact_email.clone(), record.razon_social.clone()));
     }
     for (email, name) in recipients {
-        let (text, html) =
-            notify::notification(&name, &[], paragraphs, None, OffsetDateTime::now_utc());
-        notify::enqueue_email(
+        notify::enqueue_notice(
             conn,
-            &notify::OutgoingEmail {
-                to: email,
-                to_name: Some(name),
+            &notify::Notice {
+                to: &email,
+                name: &name,
+                recipient_lines: &[],
                 subject: subject.to_owned(),
-                text,
-                html,
-                attachment: None,
+                paragraphs,
+                action: None,
             },
+            None,
         )
         .await?;
     }
@@ -835,23 +792,17 @@ pub async fn submit_claim(
         "El Administrador OTTM revisará sus soportes y le escribirá a este correo con la decisión. Mientras tanto, quien tenga registrado ese documento no puede operar con él sin aprobación.".to_owned(),
         format!("Referencia de la reclamación: {claim_id}"),
     ];
-    let (text, html) = notify::notification(
-        registration.admin.full_name.as_ref(),
-        &[],
-        &paragraphs,
-        None,
-        OffsetDateTime::now_utc(),
-    );
-    notify::enqueue_email(
+    notify::enqueue_notice(
         &mut tx,
-        &notify::OutgoingEmail {
-            to: registration.admin.email.as_ref().to_owned(),
-            to_name: Some(registration.admin.full_name.as_ref().to_owned()),
+        &notify::Notice {
+            to: registration.admin.email.as_ref(),
+            name: registration.admin.full_name.as_ref(),
+            recipient_lines: &[],
             subject: "Recibimos su reclamación".to_owned(),
-            text,
-            html,
-            attachment: None,
+            paragraphs: &paragraphs,
+            action: None,
         },
+        None,
     )
     .await?;
     tx.commit().await?;
@@ -950,23 +901,17 @@ pub async fn decide_claim(
     .bind(&reason)
     .execute(&mut *tx)
     .await?;
-    let (text, html) = notify::notification(
-        &claimant_name,
-        &[],
-        &paragraphs,
-        None,
-        OffsetDateTime::now_utc(),
-    );
-    notify::enqueue_email(
+    notify::enqueue_notice(
         &mut tx,
-        &notify::OutgoingEmail {
-            to: claimant_email,
-            to_name: Some(claimant_name),
+        &notify::Notice {
+            to: &claimant_email,
+            name: &claimant_name,
+            recipient_lines: &[],
             subject: "Decisión sobre su reclamación en Veta".to_owned(),
-            text,
-            html,
-            attachment: None,
+            paragraphs: &paragraphs,
+            action: None,
         },
+        None,
     )
     .await?;
     tx.commit().await?;

@@ -3,7 +3,6 @@
 use domain::limits::{REGISTRATIONS_PER_ADDRESS, REGISTRATIONS_PER_EMAIL};
 use domain::{ApprovalStatus, EmailAddress, FieldError, RegistrationDraft, ValidationErrors};
 use sqlx::{PgConnection, PgPool};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::audit::{self, AuthEvent, Entry};
@@ -254,22 +253,15 @@ pub async fn enqueue_link_email(
     (label, url): (&str, String),
     secret: Option<&notify::Secrets<'_>>,
 ) -> Result<(), AppError> {
-    let (text, html) = notify::notification(
-        full_name,
-        &[],
-        &paragraphs,
-        Some((label, &url)),
-        OffsetDateTime::now_utc(),
-    );
-    notify::enqueue_secret_email(
+    notify::enqueue_notice(
         conn,
-        &notify::OutgoingEmail {
-            to: email.to_owned(),
-            to_name: Some(full_name.to_owned()),
+        &notify::Notice {
+            to: email,
+            name: full_name,
+            recipient_lines: &[],
             subject: subject.to_owned(),
-            text,
-            html,
-            attachment: None,
+            paragraphs: &paragraphs,
+            action: Some((label, &url)),
         },
         secret,
     )

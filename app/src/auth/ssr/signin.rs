@@ -10,7 +10,6 @@
 use domain::limits::WRONG_SIGN_IN_CODES_PER_ACCOUNT;
 use domain::{AlertKind, CodePurpose, IssuedCode, LoginIdentifier, SecondFactor, VerificationCode};
 use sqlx::{PgConnection, PgPool};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::audit::{self, AuthEvent, Entry};
@@ -276,22 +275,15 @@ async fn send_code(
                     PURPOSE.policy().validity_minutes
                 ),
             ];
-            let (text, html) = notify::notification(
-                &user.full_name,
-                &[],
-                &paragraphs,
-                None,
-                OffsetDateTime::now_utc(),
-            );
-            notify::enqueue_secret_email(
+            notify::enqueue_notice(
                 conn,
-                &notify::OutgoingEmail {
-                    to: user.email.clone(),
-                    to_name: Some(user.full_name.clone()),
+                &notify::Notice {
+                    to: &user.email,
+                    name: &user.full_name,
+                    recipient_lines: &[],
                     subject: "Código de ingreso a Veta".to_owned(),
-                    text,
-                    html,
-                    attachment: None,
+                    paragraphs: &paragraphs,
+                    action: None,
                 },
                 Some(&code_secret(code)),
             )
@@ -448,23 +440,17 @@ async fn locked_by_codes(
         ),
         "Quien lo intentó conocía su contraseña: cámbiela en «Recupere aquí» cuando termine el bloqueo, y avise al administrador de su organización.".to_owned(),
     ];
-    let (text, html) = notify::notification(
-        &user.full_name,
-        &[],
-        &paragraphs,
-        None,
-        OffsetDateTime::now_utc(),
-    );
-    notify::enqueue_email(
+    notify::enqueue_notice(
         conn,
-        &notify::OutgoingEmail {
-            to: user.email.clone(),
-            to_name: Some(user.full_name.clone()),
+        &notify::Notice {
+            to: &user.email,
+            name: &user.full_name,
+            recipient_lines: &[],
             subject: "Su cuenta de Veta quedó bloqueada".to_owned(),
-            text,
-            html,
-            attachment: None,
+            paragraphs: &paragraphs,
+            action: None,
         },
+        None,
     )
     .await?;
     raise(

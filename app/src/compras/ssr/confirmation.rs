@@ -9,7 +9,6 @@ use domain::{
     ValidationErrors, VerificationCode,
 };
 use sqlx::{PgConnection, PgPool};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::seller::{razon_social_of, seller_by_id};
@@ -21,7 +20,7 @@ use crate::compras::{CompraView, Confirmacion};
 use crate::error::AppError;
 use crate::ledger::ssr::{LedgerError, Posting, PostingKind, PostingLine, post};
 use crate::limits::{self, Recorded};
-use crate::notify::{self, OutgoingEmail, OutgoingSms};
+use crate::notify::{self, OutgoingSms};
 
 /// A validation code's stored form: bound to its purchase, keyed with the server's key (a reader
 /// of the database cannot find the code by trying the 10⁸ of them).
@@ -55,31 +54,17 @@ pub(super) async fn send_code(
         format!("Referencia de la transacción: {compra_id}"),
     ]);
     let seller = letter.seller;
-    let (text, html) = notify::notification(
-        &seller.razon_social,
-        &[&seller_lines(seller)],
-        &paragraphs,
-        None,
-        OffsetDateTime::now_utc(),
-    );
     // The code and the decline link are secrets: kept out of the stored bodies.
     let secrets = notify::Secrets {
         values: vec![code, letter.decline_secret],
         valid_minutes: validity_minutes,
     };
-    notify::enqueue_secret_email(
-        conn,
-        &OutgoingEmail {
-            to: seller.contact_email.clone(),
-            to_name: Some(seller.razon_social.clone()),
-            subject: format!("Código de validación de la compra de {}", consent.buyer),
-            text,
-            html,
-            attachment: None,
-        },
-        Some(&secrets),
-    )
-    .await?;
+    let email = letter.email(
+        format!("Código de validación de la compra de {}", consent.buyer),
+        &paragraphs,
+        None,
+    );
+    notify::enqueue_secret_email(conn, &email, Some(&secrets)).await?;
     notify::enqueue_secret_sms(
         conn,
         &OutgoingSms {
@@ -334,23 +319,17 @@ async fn tell_of_block(
          entregue códigos que no haya pedido y avise a soporte."
             .to_owned(),
     ];
-    let (text, html) = notify::notification(
-        &seller.razon_social,
-        &[&seller_lines(&seller)],
-        &paragraphs,
-        None,
-        OffsetDateTime::now_utc(),
-    );
-    notify::enqueue_email(
+    notify::enqueue_notice(
         conn,
-        &OutgoingEmail {
-            to: seller.contact_email.clone(),
-            to_name: Some(seller.razon_social.clone()),
+        &notify::Notice {
+            to: &seller.contact_email,
+            name: &seller.razon_social,
+            recipient_lines: &[&seller_lines(&seller)],
             subject: "Bloqueamos la confirmación de compras a su organización".to_owned(),
-            text,
-            html,
-            attachment: None,
+            paragraphs: &paragraphs,
+            action: None,
         },
+        None,
     )
     .await?;
     raise(
@@ -393,23 +372,17 @@ pub async fn annul(pool: &PgPool, buyer_id: Uuid, compra_id: Uuid) -> Result<Com
              {compra_id}). Nada se movió de sus saldos; el enlace, el token o el código de \
              validación que recibió para esa compra ya no sirven."
         )];
-        let (text, html) = notify::notification(
-            &seller.razon_social,
-            &[&seller_lines(&seller)],
-            &paragraphs,
-            None,
-            OffsetDateTime::now_utc(),
-        );
-        notify::enqueue_email(
+        notify::enqueue_notice(
             &mut tx,
-            &OutgoingEmail {
-                to: seller.contact_email.clone(),
-                to_name: Some(seller.razon_social.clone()),
+            &notify::Notice {
+                to: &seller.contact_email,
+                name: &seller.razon_social,
+                recipient_lines: &[&seller_lines(&seller)],
                 subject: format!("{buyer} anuló una compra"),
-                text,
-                html,
-                attachment: None,
+                paragraphs: &paragraphs,
+                action: None,
             },
+            None,
         )
         .await?;
     }

@@ -16,7 +16,7 @@ use crate::alerts::ssr::{NewAlert, raise};
 use crate::auth::ssr::{PublicUrl, public_url, secrets};
 use crate::compras::{DeclineView, SaldoDisponible, SellerEditor};
 use crate::error::AppError;
-use crate::notify::{self, OutgoingEmail};
+use crate::notify;
 use crate::saldos::ssr::{fecha_hora, saldos};
 
 /// Why the seller's link or token cannot be used. Each has a stable code for the Web Service.
@@ -168,23 +168,17 @@ async fn accept_detail(
          transacción en «Transacciones en curso» para enviarla a confirmación."
     )];
     let url = format!("{}/transacciones-en-curso", public_url.0);
-    let (text, html) = notify::notification(
-        &creator_name,
-        &[],
-        &paragraphs,
-        Some(("Ver transacciones en curso", &url)),
-        OffsetDateTime::now_utc(),
-    );
-    notify::enqueue_email(
+    notify::enqueue_notice(
         conn,
-        &OutgoingEmail {
-            to: creator_email,
-            to_name: Some(creator_name),
+        &notify::Notice {
+            to: &creator_email,
+            name: &creator_name,
+            recipient_lines: &[],
             subject: format!("{seller} gestionó su transacción"),
-            text,
-            html,
-            attachment: None,
+            paragraphs: &paragraphs,
+            action: Some(("Ver transacciones en curso", &url)),
         },
+        None,
     )
     .await?;
     Ok(())
@@ -469,18 +463,17 @@ pub async fn decline(pool: &PgPool, secret: &str, disowned: bool) -> Result<(), 
             stored.compra_id
         )
     };
-    let (text, html) =
-        notify::notification(&creator_name, &[], &[told], None, OffsetDateTime::now_utc());
-    notify::enqueue_email(
+    notify::enqueue_notice(
         &mut tx,
-        &OutgoingEmail {
-            to: creator_email,
-            to_name: Some(creator_name),
+        &notify::Notice {
+            to: &creator_email,
+            name: &creator_name,
+            recipient_lines: &[],
             subject: format!("{seller} rechazó una compra"),
-            text,
-            html,
-            attachment: None,
+            paragraphs: &[told],
+            action: None,
         },
+        None,
     )
     .await?;
     if disowned {

@@ -8,7 +8,6 @@ use domain::limits::{
 };
 use domain::{BalanceReader, Balances, Closings, CompraDraft, ValidationErrors, VerificationCode};
 use sqlx::{PgConnection, PgPool};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::confirmation::{code_hash, send_code};
@@ -119,27 +118,22 @@ impl SellerLetter<'_> {
         )
     }
 
-    fn email(
+    /// An email to the seller's registered contact.
+    pub fn email(
         &self,
         subject: String,
         paragraphs: &[String],
         action: Option<(&str, &str)>,
     ) -> OutgoingEmail {
-        let (text, html) = notify::notification(
-            &self.seller.razon_social,
-            &[&seller_lines(self.seller)],
+        notify::Notice {
+            to: &self.seller.contact_email,
+            name: &self.seller.razon_social,
+            recipient_lines: &[&seller_lines(self.seller)],
+            subject,
             paragraphs,
             action,
-            OffsetDateTime::now_utc(),
-        );
-        OutgoingEmail {
-            to: self.seller.contact_email.clone(),
-            to_name: Some(self.seller.razon_social.clone()),
-            subject,
-            text,
-            html,
-            attachment: None,
         }
+        .email()
     }
 
     fn link_email(&self, draft: &CompraDraft, secret: &str) -> OutgoingEmail {
