@@ -1,0 +1,50 @@
+import type { Browser, Page } from '@playwright/test';
+import { test, expect, hydrated, signIn, demoEmail, type Mailbox } from './support';
+
+// Phones first: every page of the product fits a 360 px wide screen with no sideways scroll
+// (tables scroll inside their own box). One visit per route, as each role sees it.
+
+test.describe.configure({ timeout: 120_000 });
+
+const PHONE = { width: 360, height: 740 };
+
+const PUBLIC = ['/ingresar', '/ingresar/codigo', '/registro', '/verificar-correo', '/recuperar', '/restablecer',
+  '/invitacion', '/venta/0000', '/venta/rechazar/0000', '/no-existe'];
+const ORGANIZATION = ['/', '/usuarios', '/saldos', '/saldos/4DEB01BC', '/reenviar-saldos', '/mi-organizacion',
+  '/compras/explotador-minero-autorizado', '/compras/comercializador', '/compras/minero-de-subsistencia',
+  '/compras/sin-identificacion-de-origen', '/transacciones-en-curso', '/saldos-iniciales', '/reversion-compra',
+  '/transformaciones', '/reversion-transformacion', '/cierres'];
+const PLATFORM = ['/', '/organizaciones', '/codigos-origen', '/verificacion', '/aprobaciones', '/alertas'];
+
+async function widthOf(page: Page, path: string): Promise<number> {
+  await page.goto(path);
+  await hydrated(page);
+  // Lazy pages render once their chunk arrived; the frame is there before.
+  await expect(page.getByRole('heading', { level: 1 }).first()).toBeVisible();
+  return page.evaluate(() => document.documentElement.scrollWidth);
+}
+
+async function phoneOf(browser: Browser, mail: Mailbox, user?: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  if (user) await signIn(page, mail, user, demoEmail(user));
+  return page;
+}
+
+test('cada página cabe en un teléfono de 360 px sin desplazamiento lateral', async ({ browser, mail }) => {
+  const visits: [string | undefined, string[]][] = [
+    [undefined, PUBLIC],
+    ['diluvio.admin', ORGANIZATION],
+    ['admin.ottm', PLATFORM],
+  ];
+  const tooWide: string[] = [];
+  for (const [user, paths] of visits) {
+    const page = await phoneOf(browser, mail, user);
+    for (const path of paths) {
+      const width = await widthOf(page, path);
+      if (width > PHONE.width) tooWide.push(`${path} (${user ?? 'sin sesión'}): ${width} px`);
+    }
+    await page.context().close();
+  }
+  expect(tooWide).toEqual([]);
+});
