@@ -24,6 +24,8 @@ pub struct AlertRow {
     /// `DD/MM/AAAA HH:MM`.
     pub created: String,
     pub reviewed: bool,
+    /// The signed-in user may mark it reviewed (the Administrador OTTM; the auditor reads).
+    pub can_review: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -209,6 +211,7 @@ pub async fn list_alerts() -> Result<Vec<AlertRow>, AppError> {
                         detail: r.detail,
                         created: crate::saldos::ssr::fecha_hora(r.created_at),
                         reviewed: r.reviewed,
+                        can_review: user.role == domain::Role::AdministradorOttm,
                     })
                 })
                 .collect()
@@ -284,6 +287,8 @@ pub fn AlertsPage() -> impl IntoView {
                                                 <td>{row.detail}</td>
                                                 <td>{if row.reviewed {
                                                     view! { "Revisada" }.into_any()
+                                                } else if !row.can_review {
+                                                    view! { "Abierta" }.into_any()
                                                 } else {
                                                     view! {
                                                         <button class="enlace" type="button" on:click=move |_| {
