@@ -1,0 +1,112 @@
+//! The steps of a purchase and their timings.
+
+#![allow(clippy::print_stdout)]
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+// Steps and their timings
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    HandToSeller,
+    MailToken,
+    WsDetail,
+    Submit,
+    MailCode,
+    Confirm,
+    Purchase,
+}
+
+impl Step {
+    pub const ALL: [Step; 7] = [
+        Step::HandToSeller,
+        Step::MailToken,
+        Step::WsDetail,
+        Step::Submit,
+        Step::MailCode,
+        Step::Confirm,
+        Step::Purchase,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::HandToSeller => "1 enviar-al-vendedor (Generar Cód. WS)",
+            Step::MailToken => "  correo: token WS (outbox)",
+            Step::WsDetail => "2 WS detalle (ERP del vendedor)",
+            Step::Submit => "3 enviar (a confirmación)",
+            Step::MailCode => "  correo: código de validación (outbox)",
+            Step::Confirm => "4 confirmar (mueve el libro)",
+            Step::Purchase => "compra completa (1→4, con correos)",
+        }
+    }
+
+    pub fn is_mail(self) -> bool {
+        matches!(self, Step::MailToken | Step::MailCode)
+    }
+}
+
+#[derive(Default)]
+pub struct Samples {
+    pub by_step: BTreeMap<Step, Vec<Duration>>,
+}
+
+impl Samples {
+    pub fn add(&mut self, step: Step, took: Duration) {
+        self.by_step.entry(step).or_default().push(took);
+    }
+
+    pub fn merge(&mut self, other: Samples) {
+        for (step, mut values) in other.by_step {
+            self.by_step.entry(step).or_default().append(&mut values);
+        }
+    }
+
+    pub fn total(&self, step: Step) -> Duration {
+        self.by_step
+            .get(&step)
+            .map(|v| v.iter().sum())
+            .unwrap_or_default()
+    }
+}
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    // Nearest rank.
+    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+pub fn print_table(samples: &Samples, steps: &[Step]) {
+    println!(
+        "  {:<42} {:>7} {:>9} {:>9} {:>9} {:>9}",
+        "paso / step", "n", "p50 ms", "p99 ms", "máx ms", "media ms"
+    );
+    for step in steps {
+        let Some(values) = samples.by_step.get(step) else {
+            continue;
+        };
+        let mut sorted = values.clone();
+        sorted.sort();
+        let mean = if sorted.is_empty() {
+            Duration::ZERO
+        } else {
+            sorted.iter().sum::<Duration>() / u32::try_from(sorted.len()).unwrap_or(u32::MAX)
+        };
+        println!(
+            "  {:<42} {:>7} {:>9} {:>9} {:>9} {:>9}",
+            step.label(),
+            sorted.len(),
+            ms(percentile(&sorted, 50.0)),
+            ms(percentile(&sorted, 99.0)),
+            ms(sorted.last().copied().unwrap_or_default()),
+            ms(mean)
+        );
+    }
+}
