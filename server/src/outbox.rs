@@ -78,6 +78,13 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// record, so a claim only expires when its worker died.
 const CLAIM_LEASE: Duration = Duration::from_secs(120);
 
+/// How long the worker keeps trying to record an outcome while the database is away (`recorded`):
+/// well within the lease left after the send.
+const RECORD_RETRY_FOR: Duration = Duration::from_secs(60);
+const RECORD_RETRY_FIRST: Duration = Duration::from_millis(100);
+const RECORD_RETRY_MAX: Duration = Duration::from_secs(2);
+const _: () = assert!(SEND_TIMEOUT.as_secs() + RECORD_RETRY_FOR.as_secs() < CLAIM_LEASE.as_secs());
+
 /// The first retry waits this long; each further one twice as long, up to [`RETRY_DELAY_MAX`].
 const RETRY_DELAY_FIRST: Duration = Duration::from_secs(5);
 const RETRY_DELAY_MAX: Duration = Duration::from_secs(3600);
@@ -206,18 +213,21 @@ pub async fn deliver_due(
     // Sent ones first: if the database fails in between, a failure is retried, not a success
     // sent again.
     if !sent_ids.is_empty() {
-        sqlx::query(
-            "UPDATE outbox SET sent_at = now(), claimed_until = NULL, secrets = NULL,
-                    secrets_expire_at = NULL
-             WHERE outbox_id = ANY($1) AND sent_at IS NULL",
-        )
-        .bind(&sent_ids)
-        .execute(pool)
+        recorded(|| async {
+            sqlx::query(
+                "UPDATE outbox SET sent_at = now(), claimed_until = NULL, secrets = NULL,
+                        secrets_expire_at = NULL
+                 WHERE outbox_id = ANY($1) AND sent_at IS NULL",
+            )
+            .bind(&sent_ids)
+            .execute(pool)
+            .await
+        })
         .await?;
         report.sent = u32::try_from(sent_ids.len()).unwrap_or(u32::MAX);
     }
     for (row, error) in failures {
-        record_failure(pool, row, &error).await?;
+        recorded(|| record_failure(pool, row, &error)).await?;
         report.failed += 1;
     }
     if report.claimed > 0 {
@@ -303,6 +313,31 @@ async fn send(
                 SEND_TIMEOUT.as_secs()
             )))
         })
+}
+
+/// Runs the statement that records a delivery's outcome, again and again while the database
+/// does not answer, for at most [`RECORD_RETRY_FOR`]. Within the claim's lease, so no other worker
+/// takes the row meanwhile: a message sent while PostgreSQL restarts is recorded once it is back
+/// (not sent again when its lease expires), and a failed one is retried at its backoff (not left
+/// claimed for the whole lease).
+async fn recorded<T, F, Fut>(mut statement: F) -> Result<T, sqlx::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    let started = std::time::Instant::now();
+    let mut wait = RECORD_RETRY_FIRST;
+    loop {
+        match statement().await {
+            Ok(done) => return Ok(done),
+            Err(error) if started.elapsed() + wait < RECORD_RETRY_FOR => {
+                tracing::warn!(%error, retry_in_ms = wait.as_millis(), "outbox: no se pudo registrar la entrega; se reintenta");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(RECORD_RETRY_MAX);
+            }
+            Err(error) => return Err(error),
+        }
+    }
 }
 
 async fn record_failure(
