@@ -28,10 +28,9 @@
 //! Each property prints how many inputs it tried and what they got (`--nocapture` to see them).
 //! `PROPTEST_RNG_SEED` fixes the seed.
 
-use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::cell::Cell;
 use std::fmt::Debug;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use domain::balances_txt::{
     BalancesTxt, BalancesTxtError, TXT_COLUMNS, TXT_MAX_BYTES, TXT_MAX_LINES, parse_balances_txt,
@@ -42,11 +41,18 @@ use domain::number::format_es_co;
 use domain::quantity::{QUANTITY_MAX, QUANTITY_MAX_DECIMALS};
 use domain::{Currency, ErrorCode, Mineral, Unit};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 use rust_decimal::Decimal;
+
+#[path = "support/fuzz_runner.rs"]
+mod fuzz_runner;
+use fuzz_runner::fuzz;
 
 /// Cases per property when `VETA_FUZZ_CASES` is not set.
 const DEFAULT_CASES: u32 = 4_000;
+
+/// How the runner names this file's properties in what it prints.
+const SUITE: &str = "fuzz_balances_txt";
 
 /// Longest line error message accepted: the messages quote the user's text cut at 40 characters,
 /// so anything near this means a pasted value is being echoed whole.
@@ -56,70 +62,7 @@ const HEADER: &str = "CODIGO_ORIGEN\tMINERAL\tDISPONIBLE\tUNIDAD\tFECHA\tCANTIDA
 const BOM: &str = "\u{feff}";
 
 fn cases() -> u32 {
-    std::env::var("VETA_FUZZ_CASES")
-        .ok()
-        .and_then(|text| text.replace(['_', ','], "").parse().ok())
-        .unwrap_or(DEFAULT_CASES)
-}
-
-/// `VETA_FUZZ_SECONDS`: each property stops drawing new inputs after this many seconds (for
-/// the long runs of scripts/fuzz); unset, only the number of cases bounds it.
-fn deadline() -> Option<Instant> {
-    let seconds: u64 = std::env::var("VETA_FUZZ_SECONDS").ok()?.parse().ok()?;
-    Some(Instant::now() + Duration::from_secs(seconds))
-}
-
-/// Runs one property on `cases` inputs drawn from `strategy` (fewer if `VETA_FUZZ_SECONDS`
-/// passes), shrinking a failure to a minimal input. Prints the number of inputs tried (shrinking
-/// included), the time, and how many inputs got each kind of answer (`ok` or the error's code).
-fn fuzz<S>(
-    name: &str,
-    cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<&'static str, TestCaseError>,
-) where
-    S: Strategy,
-    S::Value: Debug,
-{
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        max_shrink_time: 120_000,
-        ..Config::default()
-    };
-    let deadline = deadline();
-    let mut runner = TestRunner::new(config);
-    let tried = Cell::new(0u64);
-    let answers = RefCell::new(BTreeMap::<&str, u64>::new());
-    let started = Instant::now();
-    let mut failure = None;
-    for _ in 0..cases {
-        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            break;
-        }
-        let input = strategy
-            .new_tree(&mut runner)
-            .unwrap_or_else(|reason| panic!("fuzz_balances_txt::{name}: generator: {reason}"));
-        let result = runner.run_one(input, |input| {
-            tried.set(tried.get() + 1);
-            let answer = test(input)?;
-            *answers.borrow_mut().entry(answer).or_default() += 1;
-            Ok(())
-        });
-        if let Err(error) = result {
-            failure = Some(error);
-            break;
-        }
-    }
-    eprintln!(
-        "fuzz_balances_txt::{name}: {} inputs tried ({cases} cases) in {:.1} s; answers: {:?}",
-        tried.get(),
-        started.elapsed().as_secs_f64(),
-        answers.borrow()
-    );
-    if let Some(error) = failure {
-        panic!("fuzz_balances_txt::{name}: {error}");
-    }
+    fuzz_runner::cases(DEFAULT_CASES)
 }
 
 /// The kind of answer: `ok`, or the error's code.
@@ -370,6 +313,7 @@ fn long_lines() -> impl Strategy<Value = Vec<u8>> {
 #[test]
 fn arbitrary_bytes_never_panic() {
     fuzz(
+        SUITE,
         "arbitrary_bytes",
         cases(),
         (arbitrary_bytes(), any_currency()),
@@ -381,6 +325,7 @@ fn arbitrary_bytes_never_panic() {
 fn arbitrary_long_lines_never_panic() {
     // Each input is up to 256 KiB: a tenth of the cases is enough to cover the lengths.
     fuzz(
+        SUITE,
         "arbitrary_long_lines",
         (cases() / 10).max(1),
         (long_lines(), any_currency()),
@@ -1001,7 +946,7 @@ fn near_valid() -> impl Strategy<Value = NearValid> {
 
 #[test]
 fn near_valid_files_never_panic_and_hold_together() {
-    fuzz("near_valid", cases(), near_valid(), |file| {
+    fuzz(SUITE, "near_valid", cases(), near_valid(), |file| {
         let bytes = file.bytes();
         let uploaded = check(&bytes, file.currency)?;
         // Line ends and a BOM change nothing (checked on the file before its byte changes).
@@ -1027,6 +972,7 @@ fn near_valid_files_never_panic_and_hold_together() {
 fn near_valid_files_without_changes_often_parse() {
     let (generated, parsed) = (Cell::new(0u64), Cell::new(0u64));
     fuzz(
+        SUITE,
         "near_valid_unchanged",
         (cases() / 4).max(1),
         any_currency().prop_flat_map(|currency| {

@@ -5,8 +5,8 @@
 //! into Colombian text exactly as `Reader::number` does (`Decimal::from_str`, else
 //! `from_scientific`, written with a decimal comma); then it hands the detail to the
 //! `domain` rules the server runs on it (`CompraDraft::validate`) inside a purchase whose header is
-//! valid. A panic anywhere is a crash. The property tests in server/src/web_service.rs (module
-//! `tests::fuzz`) test `read_detail` itself.
+//! valid. A panic anywhere is a crash. The property tests in
+//! server/src/web_service/tests/fuzz.rs test `read_detail` itself.
 #![no_main]
 
 use std::str::FromStr;

@@ -37,8 +37,8 @@
 #[path = "loadgen/mod.rs"]
 mod loadgen;
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
@@ -54,23 +54,7 @@ use loadgen::sellers::{CODE_QUANTITY, seed_sellers};
 use loadgen::stats::{Samples, Step, ms, percentile, print_table};
 
 fn main() -> std::process::ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("bench: no se pudo crear el runtime de tokio: {error}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run()) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("bench: ERROR: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    loadgen::main_with("bench", run())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,7 +225,6 @@ async fn run() -> Result<()> {
     let catcher = Catcher::start(&config.smtp_addr).await?;
     let mail = Mailbox::new(pool.clone(), catcher).await?;
     let http = Http::new(&config.base_url);
-    let today = app::compras::ssr::today().to_string();
 
     println!("Veta — benchmark de compras por HTTP (canal Web Service)");
     println!(
@@ -265,16 +248,7 @@ async fn run() -> Result<()> {
     for _ in 0..config.sessions {
         sessions.push(sign_in(&http, &mail, BUYER).await?);
     }
-    let ctx = Arc::new(Ctx {
-        http,
-        mail,
-        sessions,
-        sellers,
-        started: AtomicUsize::new(0),
-        today,
-        errors: AtomicU64::new(0),
-        first_errors: Mutex::new(Vec::new()),
-    });
+    let ctx = Arc::new(Ctx::new(http, mail, sessions, sellers));
     // One purchase alone first: a broken step shows at once, with its request and answer.
     let mut probe = Samples::default();
     let prepared = ctx.prepare(0, &mut probe).await?;

@@ -89,6 +89,26 @@ pub(crate) async fn after(app: &TestApp, to: &str, marker: &str) -> String {
         .to_owned()
 }
 
+/// The seller's link token, from the email that hands it the purchase (URL channel).
+pub(crate) async fn seller_link(app: &TestApp) -> String {
+    after(
+        app,
+        SELLER_EMAIL,
+        "Gestionar la venta: http://veta.test/venta/",
+    )
+    .await
+}
+
+/// The seller's editor, opened with its link.
+pub(crate) async fn open_editor(seller: &TestApp, link: &str) -> TestResponse {
+    call(
+        seller,
+        "venta/editor",
+        &with(Vec::new(), &[("token", link)]),
+    )
+    .await
+}
+
 pub(crate) async fn balance(pool: &PgPool, document: &str, code: &str) -> Decimal {
     sqlx::query_scalar(
         "SELECT coalesce(sum(b.quantity), 0) FROM balances b
@@ -158,21 +178,11 @@ async fn through_the_sellers_link_a_purchase_is_confirmed_and_both_balances_move
     let app = buyer(pool.clone()).await;
     let compra_id = hand_to_seller(&app, "URL").await;
     // The link goes to the registry's address of the seller, never to the buyer.
-    let link = after(
-        &app,
-        SELLER_EMAIL,
-        "Gestionar la venta: http://veta.test/venta/",
-    )
-    .await;
+    let link = seller_link(&app).await;
     assert_eq!(link.len(), 64);
 
     let seller = TestApp::new(pool.clone());
-    let editor = call(
-        &seller,
-        "venta/editor",
-        &with(Vec::new(), &[("token", &link)]),
-    )
-    .await;
+    let editor = open_editor(&seller, &link).await;
     assert_eq!(editor.status, StatusCode::OK, "{}", editor.body);
     let rows = editor.json()["rows"].clone();
     assert!(
@@ -216,12 +226,7 @@ async fn through_the_sellers_link_a_purchase_is_confirmed_and_both_balances_move
     let reused = call(&seller, "venta/enviar", &detail("10")).await;
     assert_eq!(reused.status, StatusCode::BAD_REQUEST);
     assert!(reused.error("Refused").contains("ya se enviaron"));
-    let reopened = call(
-        &seller,
-        "venta/editor",
-        &with(Vec::new(), &[("token", &link)]),
-    )
-    .await;
+    let reopened = open_editor(&seller, &link).await;
     assert_eq!(reopened.status, StatusCode::BAD_REQUEST);
     assert!(
         app.last_email_to(&format!("{OROCAUCA_OPERADOR}@demo.veta.com.co"))
@@ -351,12 +356,7 @@ async fn through_the_sellers_link_a_purchase_is_confirmed_and_both_balances_move
 /// for confirmation: answers its id and the validation code the seller received.
 pub(crate) async fn pending_confirmation(app: &TestApp, quantity: &str) -> (String, String) {
     let compra_id = hand_to_seller(app, "URL").await;
-    let link = after(
-        app,
-        SELLER_EMAIL,
-        "Gestionar la venta: http://veta.test/venta/",
-    )
-    .await;
+    let link = seller_link(app).await;
     let seller = TestApp::new(app.pool.clone());
     let sent = call(
         &seller,
@@ -626,23 +626,13 @@ async fn bad_seller_and_transaction_data_are_refused_per_field_and_nothing_is_se
 async fn an_expired_link_and_purchase_release_nothing_and_are_told_so(pool: PgPool) {
     let app = buyer(pool.clone()).await;
     let compra_id = hand_to_seller(&app, "URL").await;
-    let link = after(
-        &app,
-        SELLER_EMAIL,
-        "Gestionar la venta: http://veta.test/venta/",
-    )
-    .await;
+    let link = seller_link(&app).await;
     sqlx::query("UPDATE compras SET expires_at = now() - interval '1 second'")
         .execute(&pool)
         .await
         .unwrap();
     let seller = TestApp::new(pool.clone());
-    let expired = call(
-        &seller,
-        "venta/editor",
-        &with(Vec::new(), &[("token", &link)]),
-    )
-    .await;
+    let expired = open_editor(&seller, &link).await;
     assert_eq!(expired.status, StatusCode::BAD_REQUEST);
     assert!(
         expired.error("Refused").contains("venció"),

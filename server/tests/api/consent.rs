@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 use sqlx::PgPool;
 
 use crate::compras::{
-    SELLER_EMAIL, after, balance, buyer, call, hand_to_seller, header, movements,
-    pending_confirmation, with,
+    SELLER_EMAIL, after, balance, buyer, call, hand_to_seller, header, movements, open_editor,
+    pending_confirmation, seller_link, with,
 };
 use crate::helpers::{OROCAUCA_OPERADOR, TestApp};
 
@@ -215,12 +215,7 @@ async fn annulled_and_declined_purchases_end_with_nothing_posted(pool: PgPool) {
     let app = buyer(pool.clone()).await;
     // The buyer annuls a purchase the seller was asked about: its link stops working.
     let compra_id = hand_to_seller(&app, "URL").await;
-    let link = after(
-        &app,
-        SELLER_EMAIL,
-        "Gestionar la venta: http://veta.test/venta/",
-    )
-    .await;
+    let link = seller_link(&app).await;
     let annulled = call(
         &app,
         "compras/anular",
@@ -231,12 +226,7 @@ async fn annulled_and_declined_purchases_end_with_nothing_posted(pool: PgPool) {
     assert_eq!(annulled.json()["status"], "ANULADA");
     assert!(app.last_email_to(SELLER_EMAIL).await.contains("anuló"));
     let seller = TestApp::new(pool.clone());
-    let editor = call(
-        &seller,
-        "venta/editor",
-        &with(Vec::new(), &[("token", &link)]),
-    )
-    .await;
+    let editor = open_editor(&seller, &link).await;
     assert_eq!(editor.status, StatusCode::BAD_REQUEST, "{}", editor.body);
     let twice = call(
         &app,
@@ -302,12 +292,7 @@ async fn a_buyer_never_reads_the_sellers_balance_and_cannot_probe_it_at_will(poo
     // The seller may send more than it holds only through its own editor, which shows it; here
     // the seller sends 10 g, then sells the rest elsewhere before the buyer sends the purchase.
     let compra_id = hand_to_seller(&app, "URL").await;
-    let link = after(
-        &app,
-        SELLER_EMAIL,
-        "Gestionar la venta: http://veta.test/venta/",
-    )
-    .await;
+    let link = seller_link(&app).await;
     let seller = TestApp::new(pool.clone());
     let detail = |quantity: &'static str| {
         with(

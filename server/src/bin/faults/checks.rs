@@ -2,8 +2,8 @@
 //! outbox and the mail received; and how they make purchases.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use app::ledger::VerifyReport;
@@ -21,16 +21,7 @@ use crate::{DRAIN_TIMEOUT, SEAL_TIMEOUT, WORKERS, ensure};
 
 /// The workers' shared state for one server and one range of sellers.
 pub fn context(http: Http, mail: Mailbox, session: &str, sellers: Vec<Seller>) -> Arc<Ctx> {
-    Arc::new(Ctx {
-        http,
-        mail,
-        sessions: vec![session.to_owned()],
-        sellers,
-        started: AtomicUsize::new(0),
-        today: app::compras::ssr::today().to_string(),
-        errors: AtomicU64::new(0),
-        first_errors: Mutex::new(Vec::new()),
-    })
+    Arc::new(Ctx::new(http, mail, vec![session.to_owned()], sellers))
 }
 
 /// `count` purchases brought to *Pendiente por confirmar* by [`WORKERS`] workers, worker `w`

@@ -44,23 +44,7 @@ use processes::{Env, Server, free_port, required};
 use scenarios::{kill_during_confirmations, postgres_restart, two_servers};
 
 fn main() -> std::process::ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("faults: ERROR: {error}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run()) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("faults: ERROR: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    loadgen::main_with("faults", run())
 }
 
 /// The scenarios below, counted in the test command's total.

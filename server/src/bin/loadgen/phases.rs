@@ -5,6 +5,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use tokio::task::JoinHandle;
+
 use super::Fail;
 use super::purchase::{Ctx, Prepared};
 use super::stats::{Samples, Step};
@@ -20,6 +22,30 @@ impl PhaseResult {
     pub fn rate(&self) -> f64 {
         self.done as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
+}
+
+/// The phase's result from its workers' `(done, samples)`, timed from `started`.
+async fn collect(
+    ctx: &Ctx,
+    handles: Vec<JoinHandle<(u64, Samples)>>,
+    started: Instant,
+) -> PhaseResult {
+    let mut result = PhaseResult {
+        done: 0,
+        elapsed: Duration::ZERO,
+        samples: Samples::default(),
+    };
+    for handle in handles {
+        match handle.await {
+            Ok((done, samples)) => {
+                result.done += done;
+                result.samples.merge(samples);
+            }
+            Err(error) => ctx.record_error(format!("un trabajador terminó mal: {error}")),
+        }
+    }
+    result.elapsed = started.elapsed();
+    result
 }
 
 /// Complete purchases by `concurrency` workers until `seconds` have passed.
@@ -57,22 +83,7 @@ pub async fn purchases_for(ctx: &Arc<Ctx>, concurrency: usize, seconds: f64) -> 
             (done, samples)
         }));
     }
-    let mut result = PhaseResult {
-        done: 0,
-        elapsed: Duration::ZERO,
-        samples: Samples::default(),
-    };
-    for handle in handles {
-        match handle.await {
-            Ok((done, samples)) => {
-                result.done += done;
-                result.samples.merge(samples);
-            }
-            Err(error) => ctx.record_error(format!("un trabajador terminó mal: {error}")),
-        }
-    }
-    result.elapsed = started.elapsed();
-    result
+    collect(ctx, handles, started).await
 }
 
 /// Purchases brought up to *Pendiente por confirmar* until `seconds` have passed.
@@ -151,22 +162,7 @@ pub async fn confirm_all(ctx: &Arc<Ctx>, concurrency: usize, queue: Vec<Prepared
             (done, samples)
         }));
     }
-    let mut result = PhaseResult {
-        done: 0,
-        elapsed: Duration::ZERO,
-        samples: Samples::default(),
-    };
-    for handle in handles {
-        match handle.await {
-            Ok((done, samples)) => {
-                result.done += done;
-                result.samples.merge(samples);
-            }
-            Err(error) => ctx.record_error(format!("un trabajador terminó mal: {error}")),
-        }
-    }
-    result.elapsed = started.elapsed();
-    result
+    collect(ctx, handles, started).await
 }
 
 /// Confirms the purchases at `rate` per second (open loop): each starts at its scheduled time,

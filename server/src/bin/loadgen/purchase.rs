@@ -49,6 +49,20 @@ pub struct Prepared {
 pub const SHA256: &str = "c009d8ce265c946228900840f8049a617a34ce049421adbffa55bd60f75e49f0";
 
 impl Ctx {
+    /// Purchases through `http` by the buyer's `sessions`, from `sellers` in turn, dated today.
+    pub fn new(http: Http, mail: Mailbox, sessions: Vec<String>, sellers: Vec<Seller>) -> Self {
+        Self {
+            http,
+            mail,
+            sessions,
+            sellers,
+            started: AtomicUsize::new(0),
+            today: app::compras::ssr::today().to_string(),
+            errors: AtomicU64::new(0),
+            first_errors: Mutex::new(Vec::new()),
+        }
+    }
+
     pub fn record_error(&self, error: String) {
         self.errors.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut first) = self.first_errors.lock()
