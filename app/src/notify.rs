@@ -4,6 +4,37 @@
 use sqlx::PgConnection;
 use time::{OffsetDateTime, UtcOffset, macros::offset};
 
+/// What an outbox row is: the `channel` column, whose CHECK lists exactly these codes (tested in
+/// `server/tests/api/schema.rs`). Rows are written and read through this type, never through the
+/// codes typed as SQL text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// An email with its text and HTML ([`OutgoingEmail`]).
+    Email,
+    /// A text message ([`OutgoingSms`]).
+    Sms,
+    /// An organisation's balances email, composed by the worker when it sends it.
+    Saldos,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Self::Email, Self::Sms, Self::Saldos];
+
+    /// Stable code, as stored.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Email => "EMAIL",
+            Self::Sms => "SMS",
+            Self::Saldos => "SALDOS",
+        }
+    }
+
+    /// The channel of a stored code; `None` for a code the table's CHECK would refuse.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|channel| channel.code() == code)
+    }
+}
+
 /// An email to send: plain text and HTML alternatives of the same message (see
 /// [`notification`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,7 +170,7 @@ pub async fn enqueue_secret_email(
              INSERT INTO outbox (channel, recipient, recipient_name, subject, body_text, body_html,
                                  attachment_name, attachment_type, attachment_content, secrets,
                                  secrets_expire_at)
-             VALUES ('EMAIL', $1, $2, $3, $4, $5, $6, $7, $8, $9,
+             VALUES ($11, $1, $2, $3, $4, $5, $6, $7, $8, $9,
                      CASE WHEN $9::text[] IS NULL THEN NULL ELSE now() + make_interval(mins => $10) END)
              RETURNING outbox_id
          )
@@ -155,6 +186,7 @@ pub async fn enqueue_secret_email(
     .bind(email.attachment.as_ref().map(|a| &a.content))
     .bind(secrets.map(|s| s.values.clone()))
     .bind(secrets.map_or(0, |s| s.valid_minutes))
+    .bind(Channel::Email.code())
     .execute(conn)
     .await?;
     Ok(())
@@ -175,7 +207,7 @@ pub async fn enqueue_secret_sms(
     sqlx::query(
         "WITH queued AS (
              INSERT INTO outbox (channel, recipient, body_text, secrets, secrets_expire_at)
-             VALUES ('SMS', $1, $2, $3,
+             VALUES ($5, $1, $2, $3,
                      CASE WHEN $3::text[] IS NULL THEN NULL ELSE now() + make_interval(mins => $4) END)
              RETURNING outbox_id
          )
@@ -185,6 +217,7 @@ pub async fn enqueue_secret_sms(
     .bind(without_secrets(&sms.text, secrets))
     .bind(secrets.map(|s| s.values.clone()))
     .bind(secrets.map_or(0, |s| s.valid_minutes))
+    .bind(Channel::Sms.code())
     .execute(conn)
     .await?;
     Ok(())
@@ -201,7 +234,7 @@ pub async fn enqueue_balances(
     sqlx::query(
         "WITH queued AS (
              INSERT INTO outbox (channel, recipient, body_text, organization_id)
-             SELECT 'SALDOS', contact_email, $2, organization_id FROM organizations
+             SELECT $3, contact_email, $2, organization_id FROM organizations
              WHERE organization_id = $1
              RETURNING outbox_id
          )
@@ -209,6 +242,7 @@ pub async fn enqueue_balances(
     )
     .bind(organization_id)
     .bind(lead)
+    .bind(Channel::Saldos.code())
     .execute(conn)
     .await?;
     Ok(())

@@ -269,10 +269,11 @@ pub mod ssr {
         // Every resend writes exactly one row to the contact address: those rows are the count.
         let recent: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM outbox
-             WHERE channel = 'EMAIL' AND recipient = $1 AND attachment_name LIKE 'saldos\\_%'
+             WHERE channel = $2 AND recipient = $1 AND attachment_name LIKE 'saldos\\_%'
                AND created_at > now() - interval '1 hour'",
         )
         .bind(&recipients[0].0)
+        .bind(crate::notify::Channel::Email.code())
         .fetch_one(&mut *tx)
         .await?;
         if recent >= RESEND_PER_HOUR_MAX {

@@ -33,7 +33,7 @@ use crate::email::EmailTransport;
 use crate::sms::SmsGateway;
 
 pub use app::notify::{
-    Attachment, OutgoingEmail, OutgoingSms, Secrets, enqueue_balances, enqueue_email,
+    Attachment, Channel, OutgoingEmail, OutgoingSms, Secrets, enqueue_balances, enqueue_email,
     enqueue_secret_email, enqueue_secret_sms, enqueue_sms,
 };
 
@@ -146,12 +146,16 @@ impl ClaimedRow {
 
     /// The message to send; `None` for a row that breaks the table's CHECKs (a bug).
     fn message(&self) -> Option<Message> {
-        match (self.channel.as_str(), &self.subject, &self.body_html) {
-            ("SALDOS", _, _) => Some(Message::Balances {
+        match (
+            Channel::from_code(&self.channel)?,
+            &self.subject,
+            &self.body_html,
+        ) {
+            (Channel::Saldos, _, _) => Some(Message::Balances {
                 organization_id: self.organization_id?,
                 lead: self.body_text.clone(),
             }),
-            ("EMAIL", Some(subject), Some(html)) => Some(Message::Email(OutgoingEmail {
+            (Channel::Email, Some(subject), Some(html)) => Some(Message::Email(OutgoingEmail {
                 to: self.recipient.clone(),
                 to_name: self.recipient_name.clone(),
                 subject: subject.clone(),
@@ -170,7 +174,7 @@ impl ClaimedRow {
                     _ => None,
                 },
             })),
-            ("SMS", _, _) => Some(Message::Sms(OutgoingSms {
+            (Channel::Sms, _, _) => Some(Message::Sms(OutgoingSms {
                 to: self.recipient.clone(),
                 text: self.body(&self.body_text),
             })),

@@ -1,6 +1,7 @@
 //! The lists the database's CHECK constraints spell out are `domain`'s: a status, kind or role
 //! added in one place and not the other fails here.
 
+use app::notify::Channel as OutboxChannel;
 use domain::compra::SellerType;
 use domain::compra_status::{Channel, CompraStatus};
 use domain::{ApprovalStatus, ClaimStatus, OrganizationKind, Role};
@@ -37,7 +38,7 @@ fn sorted(codes: impl IntoIterator<Item = &'static str>) -> Vec<String> {
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn check_constraints_list_exactly_the_domains_codes(pool: PgPool) {
-    let cases: [(&str, &str, Vec<String>); 7] = [
+    let cases: [(&str, &str, Vec<String>); 8] = [
         (
             "compras",
             "compras_status_check",
@@ -72,6 +73,11 @@ async fn check_constraints_list_exactly_the_domains_codes(pool: PgPool) {
             "organization_claims",
             "organization_claims_status_check",
             sorted(ClaimStatus::ALL.map(ClaimStatus::code)),
+        ),
+        (
+            "outbox",
+            "outbox_channel_check",
+            sorted(OutboxChannel::ALL.map(OutboxChannel::code)),
         ),
     ];
     for (table, constraint, expected) in cases {

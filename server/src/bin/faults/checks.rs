@@ -99,10 +99,11 @@ pub async fn outbox_end(pool: &PgPool) -> Result<i64> {
 /// to the development log.
 pub async fn sent_since(pool: &PgPool, bound: i64) -> Result<(i64, i64)> {
     sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE channel <> 'SMS'), count(*) FILTER (WHERE channel = 'SMS')
+        "SELECT count(*) FILTER (WHERE channel <> $2), count(*) FILTER (WHERE channel = $2)
          FROM outbox WHERE outbox_id > $1 AND sent_at IS NOT NULL",
     )
     .bind(bound)
+    .bind(app::notify::Channel::Sms.code())
     .fetch_one(pool)
     .await
     .map_err(|error| format!("outbox: {error}"))

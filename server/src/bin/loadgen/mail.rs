@@ -210,7 +210,7 @@ impl Mailbox {
         loop {
             let found: Option<(i64, String, Option<Vec<String>>)> = sqlx::query_as(
                 "SELECT outbox_id, body_text, secrets FROM outbox
-                 WHERE outbox_id > $1 AND recipient = $2 AND channel = 'EMAIL'
+                 WHERE outbox_id > $1 AND recipient = $2 AND channel = $5
                    AND starts_with(subject, $3) AND strpos(body_text, $4) > 0
                  ORDER BY outbox_id DESC LIMIT 1",
             )
@@ -218,6 +218,7 @@ impl Mailbox {
             .bind(recipient)
             .bind(subject_prefix)
             .bind(needle)
+            .bind(app::notify::Channel::Email.code())
             // Planned for each call's bound: a cached generic plan does not know that the range
             // is a few rows and scans the whole table.
             .persistent(false)
