@@ -67,6 +67,8 @@ lazy_pages! {
     ResumeCompra => compras::ResumePage;
     /// `/transacciones-en-curso`
     EnCurso => compras::EnCursoPage;
+    /// `/compras/historial`
+    History => compras::HistoryPage;
     /// `/venta/:token`
     SellerEditor => compras::SellerEditorPage;
     /// `/venta/rechazar/:token`

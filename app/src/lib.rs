@@ -124,6 +124,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/compras/comercializador") view={Lazy::<lazy::CompraComercializador>::new()} />
                     <Route path=path!("/compras/retomar/:id") view={Lazy::<lazy::ResumeCompra>::new()} />
                     <Route path=path!("/transacciones-en-curso") view={Lazy::<lazy::EnCurso>::new()} />
+                    <Route path=path!("/compras/historial") view={Lazy::<lazy::History>::new()} />
                     // Sections of the menu not built yet (see `sections`); never a catch-all
                     // parameter here, which would shadow the static files.
                     <Route path=path!("/compras/:seccion") view=pages::SectionPage />

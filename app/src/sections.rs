@@ -36,7 +36,7 @@ pub const COMPRAS: [Section; 4] = [
 ];
 
 /// The entries after "Compras".
-pub const AFTER_COMPRAS: [Section; 5] = [
+pub const AFTER_COMPRAS: [Section; 6] = [
     Section {
         path: "/reversion-compra",
         title: "Reversión Compra",
@@ -56,6 +56,10 @@ pub const AFTER_COMPRAS: [Section; 5] = [
     Section {
         path: "/transacciones-en-curso",
         title: "Transacciones en curso",
+    },
+    Section {
+        path: "/compras/historial",
+        title: "Historial de compras",
     },
 ];
 

@@ -9,6 +9,7 @@ pub mod balances_txt;
 pub mod codigo_expediente;
 pub mod codigo_origen;
 pub mod compra;
+pub mod compra_history;
 pub mod divipola;
 pub mod document;
 pub mod error_code;

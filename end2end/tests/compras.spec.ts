@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test, expect, hydrated, signIn, demoEmail } from './support';
 import {
   SELLER_CONTACT,
@@ -8,6 +9,7 @@ import {
   resume,
   sendAndConfirm,
   startPurchase,
+  today,
   type MaildevAttachment,
 } from './purchase';
 
@@ -198,4 +200,36 @@ test('tras las compras, el auditor de la ANM verifica el libro: cadena y saldos 
     .toBe(true);
   await expect(auditor.getByText(/Cadena: \d+ de \d+ movimientos sellados, sin alteraciones\./)).toBeVisible();
   await context.close();
+});
+
+test('el historial lista cada compra con filtros y la exporta en CSV', async ({ page, mail }) => {
+  await startPurchase(page, mail);
+  await handToSeller(page, 'Gestionar URL');
+
+  await page.getByRole('link', { name: 'Historial de compras' }).first().click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Historial de compras' })).toBeVisible();
+  // A date as another country writes it is pointed at, and nothing is searched.
+  await page.getByLabel('Desde').fill('2025-01-31');
+  await page.getByRole('button', { name: 'Buscar' }).click();
+  await expect(page.locator('#campo-desde-error')).toContainText('DD/MM/AAAA');
+
+  await page.getByLabel('Desde').fill(today());
+  await page.getByLabel('Vendedor').fill('diluvio');
+  await page.getByLabel('Estado').selectOption({ label: 'Pendiente por gestión del vendedor' });
+  await page.getByRole('button', { name: 'Buscar' }).click();
+  const rows = page.getByRole('row').filter({ hasText: 'MINERA EL DILUVIO GOLD S.A.S' });
+  await expect(rows.first()).toContainText('Pendiente por gestión del vendedor');
+  await expect(page.getByRole('row').filter({ hasText: 'Confirmada' })).toHaveCount(0);
+  await expect(page.getByText(/compra\(s\) · página 1 de 1/)).toBeVisible();
+
+  await page.getByRole('button', { name: 'Exportar CSV' }).click();
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Descargar historial-de-compras.csv' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('historial-de-compras.csv');
+  const csv = readFileSync((await download.path())!, 'utf-8');
+  const lines = csv.split('\r\n');
+  expect(lines[0]).toBe('\ufeffFecha de registro;Vendedor;Documento del vendedor;Tipo de compra;Estado;Minerales;Código PTM;Fecha de confirmación');
+  expect(lines.filter((line) => line.includes('MINERA EL DILUVIO GOLD S.A.S;901304961-7;Explotador minero autorizado;Pendiente por gestión del vendedor')).length)
+    .toBeGreaterThan(0);
 });

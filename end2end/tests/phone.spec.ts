@@ -12,7 +12,7 @@ const PUBLIC = ['/ingresar', '/ingresar/codigo', '/registro', '/verificar-correo
   '/invitacion', '/venta/0000', '/venta/rechazar/0000', '/no-existe'];
 const ORGANIZATION = ['/', '/usuarios', '/saldos', '/saldos/4DEB01BC', '/reenviar-saldos', '/mi-organizacion',
   '/compras/explotador-minero-autorizado', '/compras/comercializador', '/compras/minero-de-subsistencia',
-  '/compras/sin-identificacion-de-origen', '/transacciones-en-curso', '/saldos-iniciales', '/reversion-compra',
+  '/compras/sin-identificacion-de-origen', '/transacciones-en-curso', '/compras/historial', '/saldos-iniciales', '/reversion-compra',
   '/transformaciones', '/reversion-transformacion', '/cierres'];
 const PLATFORM = ['/', '/organizaciones', '/codigos-origen', '/verificacion', '/aprobaciones', '/alertas'];
 

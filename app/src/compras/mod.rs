@@ -10,6 +10,7 @@
 
 mod decline;
 mod en_curso;
+mod history;
 mod valores;
 mod venta;
 mod wizard;
@@ -19,10 +20,12 @@ pub mod ssr;
 
 pub use decline::DeclinePage;
 pub use en_curso::{EnCursoBell, EnCursoPage};
+pub use history::HistoryPage;
 pub use venta::SellerEditorPage;
 pub use wizard::{CompraComercializadorPage, CompraExplotadorPage, ResumePage};
 
 use domain::compra::SellerType;
+use domain::compra_history::HistoryFilterDraft;
 use domain::compra_status::{Channel, CompraStatus, SellerChannel};
 use domain::{
     BalancesTxtError, CompraDraft, FieldError, LineDraft, Mineral, Quantity, TaxDraft,
@@ -70,6 +73,35 @@ pub struct EnCursoRow {
     pub status: CompraStatus,
     /// `DD/MM/AAAA HH:MM`.
     pub updated: String,
+}
+
+/// One purchase of *Historial de compras*.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub compra_id: Uuid,
+    /// `DD/MM/AAAA HH:MM` of its registration.
+    pub registered: String,
+    /// The seller's name and document, from the registry or as typed.
+    pub seller: String,
+    pub seller_document: String,
+    pub seller_type: SellerType,
+    pub status: CompraStatus,
+    /// The minerals of its lines, by their names.
+    pub minerals: String,
+    /// Once confirmed.
+    pub ptm_code: Option<String>,
+    pub confirmed: Option<String>,
+}
+
+/// A page of *Historial de compras*.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryList {
+    pub rows: Vec<HistoryRow>,
+    /// Purchases the filters select, on every page.
+    pub total: u64,
+    /// This page (from 1) and how many there are.
+    pub page: u32,
+    pub pages: u32,
 }
 
 /// A confirmed purchase.
@@ -244,6 +276,37 @@ pub async fn list_en_curso() -> Result<Vec<EnCursoRow>, AppError> {
         async move {
             let (pool, _, buyer_id) = ssr::buyer().await?;
             ssr::en_curso(&pool, buyer_id).await
+        }
+        .await,
+    )
+}
+
+/// *Historial de compras*: a page of the purchases the filters select.
+#[server(endpoint = "compras/historial")]
+pub async fn list_history(
+    #[server(default)] filter: HistoryFilterDraft,
+    #[server(default)] page: u32,
+) -> Result<HistoryList, AppError> {
+    crate::error::with_status(
+        async move {
+            let filter = filter.validate().map_err(AppError::Invalid)?;
+            let (pool, _, buyer_id) = ssr::buyer().await?;
+            ssr::history(&pool, buyer_id, &filter, page).await
+        }
+        .await,
+    )
+}
+
+/// *Exportar CSV*: every purchase the filters select, as the text of a CSV file.
+#[server(endpoint = "compras/historial/csv")]
+pub async fn export_history(
+    #[server(default)] filter: HistoryFilterDraft,
+) -> Result<String, AppError> {
+    crate::error::with_status(
+        async move {
+            let filter = filter.validate().map_err(AppError::Invalid)?;
+            let (pool, _, buyer_id) = ssr::buyer().await?;
+            ssr::history_csv(&pool, buyer_id, &filter).await
         }
         .await,
     )

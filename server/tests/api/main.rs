@@ -7,6 +7,7 @@ mod compras;
 mod consent;
 mod health;
 mod helpers;
+mod history;
 mod ledger;
 mod limits;
 mod malformed;

@@ -16,12 +16,14 @@
 
 mod confirmation;
 mod en_curso;
+mod history;
 mod seller;
 mod seller_access;
 mod steps;
 
 pub use confirmation::{annul, confirm};
 pub use en_curso::{en_curso, en_curso_count};
+pub use history::{history, history_csv};
 pub use seller::{RegistrySeller, SellerLookupError, find_seller, lookup_seller};
 pub use seller_access::{
     IdentityError, SellerAccessError, SellerIdentity, WsOutcome, WsRefusal, check_ws_token,
