@@ -13,8 +13,8 @@ use crate::fecha::Fecha;
 use crate::mineral::Mineral;
 use crate::validation::ValidationErrors;
 
-/// Purchases on one page of the history.
-pub const HISTORY_PAGE_ROWS: u32 = 50;
+/// Purchases on one page of a list of purchases (*Historial de compras*, *Transacciones en curso*).
+pub const PAGE_ROWS: u32 = 50;
 /// Most purchases one CSV export holds: past it, the buyer narrows the filters.
 pub const HISTORY_EXPORT_ROWS_MAX: u32 = 10_000;
 /// Longest seller text a search accepts.

@@ -7,7 +7,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
-use super::{EnCursoRow, count_en_curso, list_en_curso};
+use super::pager::{PageButtons, PageSummary};
+use super::{EnCursoList, count_en_curso, list_en_curso};
 use crate::users::AccessMessage;
 
 /// The statuses of the legend, in the seed's order, then those of purchases that ended without
@@ -26,14 +27,15 @@ const LEGEND: [CompraStatus; 8] = [
 /// `/transacciones-en-curso`.
 #[component]
 pub fn EnCursoPage() -> impl IntoView {
-    let rows = Resource::new(|| (), |_| list_en_curso());
+    let page = RwSignal::new(1u32);
+    let rows = Resource::new(move || page.get(), list_en_curso);
     view! {
         <Title text="Transacciones en curso" />
         <h1>"Transacciones en curso"</h1>
         <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
             {move || Suspend::new(async move {
                 match rows.await {
-                    Ok(rows) => view! { <EnCursoTable rows /> }.into_any(),
+                    Ok(list) => view! { <EnCursoTable list page /> }.into_any(),
                     Err(error) => view! { <AccessMessage error /> }.into_any(),
                 }
             })}
@@ -50,18 +52,20 @@ pub fn EnCursoPage() -> impl IntoView {
 }
 
 #[component]
-fn EnCursoTable(rows: Vec<EnCursoRow>) -> impl IntoView {
-    if rows.is_empty() {
+fn EnCursoTable(list: EnCursoList, page: RwSignal<u32>) -> impl IntoView {
+    if list.rows.is_empty() {
         return view! { <p>"No tiene transacciones en curso."</p> }.into_any();
     }
+    let pages = list.page;
     view! {
+        <PageSummary pages />
         <div class="tabla-contenedor">
             <table class="tabla">
                 <thead><tr>
                     <th>"Vendedor"</th><th>"Tipo"</th><th>"Estado"</th><th>"Última actividad"</th><th></th>
                 </tr></thead>
                 <tbody>
-                    {rows.into_iter().map(|row| view! {
+                    {list.rows.into_iter().map(|row| view! {
                         <tr>
                             <td>{row.counterpart}</td>
                             <td>{row.seller_type.label()}</td>
@@ -73,6 +77,7 @@ fn EnCursoTable(rows: Vec<EnCursoRow>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
+        <PageButtons pages page />
     }
     .into_any()
 }

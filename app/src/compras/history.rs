@@ -11,6 +11,7 @@ use leptos::web_sys::SubmitEvent;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use super::pager::{PageButtons, PageSummary};
 use super::{HistoryList, HistoryRow, export_history, list_history};
 use crate::forms::{Field, FormMessage, FormState, FormValues, SelectField};
 use crate::users::AccessMessage;
@@ -118,9 +119,9 @@ fn HistoryTable(found: HistoryList, page: RwSignal<u32>) -> impl IntoView {
     if found.rows.is_empty() {
         return view! { <p>"Ninguna compra cumple los filtros."</p> }.into_any();
     }
-    let (current, pages, total) = (found.page, found.pages, found.total);
+    let pages = found.page;
     view! {
-        <p>{format!("{total} compra(s) · página {current} de {pages}")}</p>
+        <PageSummary pages />
         <div class="tabla-contenedor">
             <table class="tabla">
                 <thead><tr>
@@ -132,12 +133,7 @@ fn HistoryTable(found: HistoryList, page: RwSignal<u32>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <p class="acciones">
-            <button type="button" class="boton" disabled=current <= 1
-                on:click=move |_| page.set(current - 1)>"Anterior"</button>
-            <button type="button" class="boton" disabled=current >= pages
-                on:click=move |_| page.set(current + 1)>"Siguiente"</button>
-        </p>
+        <PageButtons pages page />
     }
     .into_any()
 }

@@ -11,6 +11,7 @@
 mod decline;
 mod en_curso;
 mod history;
+mod pager;
 mod valores;
 mod venta;
 mod wizard;
@@ -97,11 +98,36 @@ pub struct HistoryRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryList {
     pub rows: Vec<HistoryRow>,
-    /// Purchases the filters select, on every page.
+    pub page: Pages,
+}
+
+/// A page of *Transacciones en curso*.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnCursoList {
+    pub rows: Vec<EnCursoRow>,
+    pub page: Pages,
+}
+
+/// Where a page of a list of purchases stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pages {
+    /// Purchases in the whole list.
     pub total: u64,
-    /// This page (from 1) and how many there are.
-    pub page: u32,
-    pub pages: u32,
+    /// This page, from 1, and how many there are.
+    pub current: u32,
+    pub count: u32,
+}
+
+impl Pages {
+    /// Page `current` of a list of `total` purchases, `domain::compra_history::PAGE_ROWS` a page.
+    pub fn of(total: u64, current: u32) -> Self {
+        let rows = u64::from(domain::compra_history::PAGE_ROWS);
+        Self {
+            total,
+            current,
+            count: u32::try_from(total.div_ceil(rows)).unwrap_or(u32::MAX),
+        }
+    }
 }
 
 /// A confirmed purchase.
@@ -271,11 +297,11 @@ pub async fn annul_compra(compra_id: Uuid) -> Result<CompraView, AppError> {
 
 /// "Transacciones en curso".
 #[server(endpoint = "compras/en-curso")]
-pub async fn list_en_curso() -> Result<Vec<EnCursoRow>, AppError> {
+pub async fn list_en_curso(#[server(default)] page: u32) -> Result<EnCursoList, AppError> {
     crate::error::with_status(
         async move {
             let (pool, _, buyer_id) = ssr::buyer().await?;
-            ssr::en_curso(&pool, buyer_id).await
+            ssr::en_curso(&pool, buyer_id, page).await
         }
         .await,
     )

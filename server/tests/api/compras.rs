@@ -345,7 +345,8 @@ async fn through_the_sellers_link_a_purchase_is_confirmed_and_both_balances_move
     );
     // No longer in progress.
     let en_curso = call(&app, "compras/en-curso", &[]).await;
-    assert_eq!(en_curso.json().as_array().unwrap().len(), 0);
+    assert_eq!(en_curso.json()["rows"].as_array().unwrap().len(), 0);
+    assert_eq!(en_curso.json()["page"]["total"], 0);
 
     seal_pending(&pool).await.expect("seal");
     let report = verify(&pool).await.expect("verify");
@@ -489,7 +490,7 @@ async fn through_the_web_service_with_every_bad_request_refused_and_a_repeat_ans
     );
     // The other purchase is still waiting for its seller.
     let en_curso = call(&app, "compras/en-curso", &[]).await;
-    assert_eq!(en_curso.json()[0]["compra_id"], other_id.as_str());
+    assert_eq!(en_curso.json()["rows"][0]["compra_id"], other_id.as_str());
 
     let openapi = app.get("/api/ws/v1/openapi.json").await;
     assert_eq!(openapi.status, StatusCode::OK);
@@ -642,7 +643,12 @@ async fn an_expired_link_and_purchase_release_nothing_and_are_told_so(pool: PgPo
 
     // Listed for a few days as ended, no longer counted on the bell.
     let en_curso = call(&app, "compras/en-curso", &[]).await;
-    assert_eq!(en_curso.json()[0]["status"], "VENCIDA", "{}", en_curso.body);
+    assert_eq!(
+        en_curso.json()["rows"][0]["status"],
+        "VENCIDA",
+        "{}",
+        en_curso.body
+    );
     let bell = call(&app, "compras/en-curso/cantidad", &[]).await;
     assert_eq!(bell.json(), 0);
     let view = call(

@@ -3,14 +3,14 @@
 
 use domain::Mineral;
 use domain::compra::SellerType;
-use domain::compra_history::{HISTORY_EXPORT_ROWS_MAX, HISTORY_PAGE_ROWS, HistoryFilter, csv_line};
+use domain::compra_history::{HISTORY_EXPORT_ROWS_MAX, HistoryFilter, PAGE_ROWS, csv_line};
 use domain::compra_status::CompraStatus;
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::internal;
-use crate::compras::{HistoryList, HistoryRow};
+use crate::compras::{HistoryList, HistoryRow, Pages};
 use crate::error::AppError;
 use crate::notify::BOGOTA;
 use crate::saldos::ssr::fecha_hora;
@@ -23,18 +23,15 @@ pub async fn history(
     page: u32,
 ) -> Result<HistoryList, AppError> {
     let page = page.max(1);
-    let offset = i64::from(page - 1) * i64::from(HISTORY_PAGE_ROWS);
-    let records = fetch(pool, buyer_id, filter, i64::from(HISTORY_PAGE_ROWS), offset).await?;
-    let total = records.first().map_or(0, |record| record.total);
-    let total = u64::try_from(total).unwrap_or(0);
+    let offset = i64::from(page - 1) * i64::from(PAGE_ROWS);
+    let records = fetch(pool, buyer_id, filter, i64::from(PAGE_ROWS), offset).await?;
+    let total = u64::try_from(records.first().map_or(0, |record| record.total)).unwrap_or(0);
     Ok(HistoryList {
         rows: records
             .into_iter()
             .map(HistoryRecord::into_row)
             .collect::<Result<_, _>>()?,
-        total,
-        page,
-        pages: u32::try_from(total.div_ceil(u64::from(HISTORY_PAGE_ROWS))).unwrap_or(u32::MAX),
+        page: Pages::of(total, page),
     })
 }
 

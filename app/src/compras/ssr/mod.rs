@@ -52,8 +52,6 @@ use seller::{razon_social_of, seller_by_id};
 
 /// The rules of the validation code: `domain::one_time_code`.
 const PURPOSE: CodePurpose = CodePurpose::Purchase;
-/// Most purchases "Transacciones en curso" lists.
-pub const EN_CURSO_MAX: i64 = 200;
 
 /// How long a purchase may stay without progress before it expires (`VETA_COMPRA_VIGENCIA_MIN`,
 /// provided by the server). Expiry releases nothing: balances move only on confirmation.
