@@ -38,6 +38,16 @@ pub struct Server {
     pub http: Http,
 }
 
+/// A run that fails half-way leaves no server behind.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 impl Server {
     /// Starts the server on `port` and waits for its `/healthz`.
     pub async fn start(env: &Env, name: &str, port: u16) -> Result<Self> {
@@ -99,8 +109,7 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // Dropped here: SIGKILL.
     }
 }
 
