@@ -11,7 +11,7 @@
 
 use std::str::FromStr;
 
-use domain::compra::{CompraDraft, LineDraft, SellerDraft, TaxDraft, TransactionDraft};
+use domain::compra::{LineDraft, TaxDraft, example_draft};
 use domain::{Closings, Fecha};
 use libfuzzer_sys::fuzz_target;
 use rust_decimal::Decimal;
@@ -66,25 +66,13 @@ fuzz_target!(|data: &[u8]| {
             description: text(item, "description"),
         })
         .collect();
-    let draft = CompraDraft {
-        seller_type: "EXPLOTADOR_MINERO_AUTORIZADO".into(),
-        seller: SellerDraft {
-            codigo_expediente: text(&object, "mining_file_code"),
-            document_type: text(&object, "document_type"),
-            document_number: text(&object, "document_number"),
-            razon_social: "MINERA EL DILUVIO GOLD S.A.S".into(),
-        },
-        transaction: TransactionDraft {
-            invoice_date: "28/02/2025".into(),
-            transaction_date: "28/02/2025".into(),
-            sha256: "c009d8ce265c946228900840f8049a617a34ce049421adbffa55bd60f75e49f0".into(),
-            currency: "COP".into(),
-            departamento: "RISARALDA".into(),
-            municipio: "LA VIRGINIA".into(),
-        },
-        lines,
-        taxes,
-    };
+    // The header of domain's example purchase (valid on 06/03/2025), with the body's seller.
+    let mut draft = example_draft();
+    draft.seller.codigo_expediente = text(&object, "mining_file_code");
+    draft.seller.document_type = text(&object, "document_type");
+    draft.seller.document_number = text(&object, "document_number");
+    draft.lines = lines;
+    draft.taxes = taxes;
     let today = Fecha::from_calendar(2025, 3, 6).expect("a date");
     match draft.validate(today, &Closings::none()) {
         Ok(compra) => {

@@ -176,25 +176,18 @@ pub async fn confirm_paced(ctx: &Arc<Ctx>, rate: f64, queue: Vec<Prepared>) -> P
         tokio::time::sleep_until(at).await;
         let ctx = Arc::clone(ctx);
         handles.push(tokio::spawn(async move {
-            let outcome = ctx.confirm(&prepared).await;
-            (outcome, at.elapsed())
+            let mut samples = Samples::default();
+            match ctx.confirm(&prepared).await {
+                Ok(_) => {
+                    samples.add(Step::Confirm, at.elapsed());
+                    (1, samples)
+                }
+                Err(error) => {
+                    ctx.record_error(error);
+                    (0, samples)
+                }
+            }
         }));
     }
-    let mut result = PhaseResult {
-        done: 0,
-        elapsed: Duration::ZERO,
-        samples: Samples::default(),
-    };
-    for handle in handles {
-        match handle.await {
-            Ok((Ok(_), took)) => {
-                result.done += 1;
-                result.samples.add(Step::Confirm, took);
-            }
-            Ok((Err(error), _)) => ctx.record_error(error),
-            Err(error) => ctx.record_error(format!("una confirmación terminó mal: {error}")),
-        }
-    }
-    result.elapsed = started.elapsed();
-    result
+    collect(ctx, handles, started.into_std()).await
 }
