@@ -165,3 +165,63 @@ mod tests {
         }
     }
 }
+
+/// Where the mineral under an origin code came from: the start of its trail.
+///
+/// ```
+/// use domain::codigo_origen::OriginSource;
+/// assert!(OriginSource::SinOrigen.label().contains("sin origen"));
+/// assert!(!OriginSource::SinOrigen.identifies_origin());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OriginSource {
+    /// A title holder's production, issued by the *Administrador OTTM* with its quantity.
+    Produccion,
+    /// A lot of an approved *Registro de saldos iniciales*.
+    SaldoInicial,
+    /// One subsistence miner and mineral: issued on the miner's first sale, reused after.
+    MineroSubsistencia,
+    /// A buyer's purchases without identified origin of one mineral: a balance apart, never
+    /// merged with the others.
+    SinOrigen,
+}
+
+impl OriginSource {
+    pub const ALL: [OriginSource; 4] = [
+        Self::Produccion,
+        Self::SaldoInicial,
+        Self::MineroSubsistencia,
+        Self::SinOrigen,
+    ];
+
+    /// Stable code, as stored.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Produccion => "PRODUCCION",
+            Self::SaldoInicial => "SALDO_INICIAL",
+            Self::MineroSubsistencia => "MINERO_SUBSISTENCIA",
+            Self::SinOrigen => "SIN_ORIGEN",
+        }
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Produccion => "Producción de título minero",
+            Self::SaldoInicial => "Saldo inicial declarado",
+            Self::MineroSubsistencia => "Minero de subsistencia",
+            Self::SinOrigen => "Compra sin origen identificado",
+        }
+    }
+
+    /// Whether the code names where its mineral was mined (all but purchases without
+    /// identified origin).
+    pub const fn identifies_origin(self) -> bool {
+        !matches!(self, Self::SinOrigen)
+    }
+
+    /// Reads a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|source| source.code() == code)
+    }
+}

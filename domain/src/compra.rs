@@ -36,12 +36,14 @@ use thiserror::Error;
 use crate::balance::{AllocationError, BalanceKey, BalanceReader, Balances};
 use crate::codigo_expediente::CodigoExpediente;
 use crate::codigo_origen::CodigoOrigen;
+use crate::compra_status::Channel;
 use crate::divipola::{Departamento, Municipio};
 use crate::document::{DocumentNumber, DocumentType};
 use crate::error_code::ErrorCode;
 use crate::fecha::{Closings, Fecha};
 use crate::mineral::Mineral;
 use crate::money::{Currency, Money, MoneyError};
+use crate::organization::OrganizationKind;
 use crate::quantity::{Quantity, QuantityError, SaleQuantity};
 use crate::razon_social::RazonSocial;
 use crate::sha256::Sha256Hex;
@@ -129,6 +131,31 @@ impl SellerType {
             self,
             Self::ExplotadorMineroAutorizado | Self::Comercializador
         )
+    }
+
+    /// The channels the purchase's lines may come through: a seller with balances here sends
+    /// them (link, Web Service, its TXT file); for the others the buyer types them.
+    pub fn channels(self) -> &'static [Channel] {
+        match self {
+            Self::ExplotadorMineroAutorizado | Self::Comercializador => {
+                &[Channel::Txt, Channel::Url, Channel::WebService]
+            }
+            Self::MineroSubsistencia | Self::SinIdentificacionOrigen => &[Channel::Comprador],
+        }
+    }
+
+    /// The kinds of organisation of the registry that sell under this entry of the menu (none for
+    /// a purchase without identified origin: its seller need not be registered).
+    pub fn registry_kinds(self) -> &'static [OrganizationKind] {
+        match self {
+            Self::ExplotadorMineroAutorizado => &[OrganizationKind::ExplotadorMineroAutorizado],
+            Self::Comercializador => &[
+                OrganizationKind::Comercializador,
+                OrganizationKind::PlantaBeneficio,
+            ],
+            Self::MineroSubsistencia => &[OrganizationKind::MineroSubsistencia],
+            Self::SinIdentificacionOrigen => &[],
+        }
     }
 
     /// Whether this seller may be identified with this document (see the module documentation).
@@ -446,6 +473,21 @@ impl Compra {
             .into_iter()
             .filter_map(|(key, total)| SaleQuantity::try_from(total).ok().map(|q| (key, q)))
             .collect())
+    }
+
+    /// The mineral a purchase brings onto the platform (from a subsistence miner, or without
+    /// identified origin): its lines added up per mineral, in the mineral's unit. It receives its
+    /// origin code when it is posted.
+    pub fn new_mineral(&self) -> Result<Vec<(Mineral, SaleQuantity)>, QuantityError> {
+        let mut totals: BTreeMap<Mineral, Quantity> = BTreeMap::new();
+        for line in self.lines.iter().filter(|line| line.codigo_origen.is_none()) {
+            let total = totals.entry(line.mineral).or_insert(Quantity::ZERO);
+            *total = total.checked_add(line.quantity_in_mineral_unit.quantity())?;
+        }
+        totals
+            .into_iter()
+            .map(|(mineral, total)| Ok((mineral, SaleQuantity::try_from(total)?)))
+            .collect()
     }
 
     /// Checks every line against what the seller holds: a purchase from a title holder or a

@@ -39,6 +39,7 @@
 //! | Gestionada por el vendedor | `BuyerSavedDraft` | En gestión por comprador | kept | |
 //! | Pendiente por confirmar | `BuyerSavedDraft` | En gestión por comprador | kept | (the validation code sent is void) |
 //! | En gestión por comprador | `BuyerUploadedTxt` | En gestión por comprador | none/TXT → TXT | `ChannelAlreadyChosen` |
+//! | En gestión por comprador | `BuyerTypedDetail` | En gestión por comprador | none/COMPRADOR → COMPRADOR | `ChannelAlreadyChosen` |
 //! | En gestión por comprador | `BuyerSentUrl` | Pendiente por gestión del vendedor | none/URL → URL | `ChannelAlreadyChosen` |
 //! | Pendiente por gestión del vendedor | `BuyerSentUrl` (resend) | Pendiente por gestión del vendedor | URL → URL | `ChannelAlreadyChosen` |
 //! | En gestión por comprador | `BuyerGeneratedWsCode` | Pendiente por gestión del vendedor | none/WS → WS | `ChannelAlreadyChosen` |
@@ -251,11 +252,19 @@ pub enum Channel {
     WebService,
     /// Alternative 1: the buyer uploads the seller's balances file with the quantities filled in.
     Txt,
+    /// The buyer types the lines itself: sellers without balances on the platform (a
+    /// subsistence miner, a seller of minerals without identified origin).
+    Comprador,
 }
 
 impl Channel {
     /// Every channel.
-    pub const ALL: [Channel; 3] = [Channel::Url, Channel::WebService, Channel::Txt];
+    pub const ALL: [Channel; 4] = [
+        Channel::Url,
+        Channel::WebService,
+        Channel::Txt,
+        Channel::Comprador,
+    ];
 
     /// The stable code for the API and the database; equals the serde representation.
     pub const fn code(self) -> &'static str {
@@ -263,6 +272,7 @@ impl Channel {
             Channel::Url => "URL",
             Channel::WebService => "WEB_SERVICE",
             Channel::Txt => "TXT",
+            Channel::Comprador => "COMPRADOR",
         }
     }
 
@@ -272,6 +282,7 @@ impl Channel {
             Channel::Url => "URL de gestión para el vendedor",
             Channel::WebService => "Web Service (código WS)",
             Channel::Txt => "Carga de archivo .TXT",
+            Channel::Comprador => "Registro del comprador",
         }
     }
 
@@ -340,6 +351,8 @@ pub enum CompraEvent {
     BuyerSavedDraft,
     /// Alternative 1: the buyer uploads the seller's TXT file (channel TXT).
     BuyerUploadedTxt,
+    /// The buyer types the lines itself (channel COMPRADOR: a seller without balances here).
+    BuyerTypedDetail,
     /// Alternative 2: "Gestionar URL" — the link goes to the seller by email (channel URL).
     BuyerSentUrl,
     /// Alternative 3: "Generar Cód. WS" — the transaction id and temporary token go to the seller
@@ -382,6 +395,7 @@ impl CompraEvent {
         match self {
             CompraEvent::BuyerSavedDraft => "guardar la transacción",
             CompraEvent::BuyerUploadedTxt => "cargar el archivo .TXT",
+            CompraEvent::BuyerTypedDetail => "registrar los minerales",
             CompraEvent::BuyerSentUrl => "enviar la URL al vendedor",
             CompraEvent::BuyerGeneratedWsCode => "generar el código WS",
             CompraEvent::SellerSubmittedDetail { .. } => "recibir el detalle del vendedor",
@@ -581,6 +595,10 @@ pub fn transition(state: &CompraState, event: CompraEvent) -> Result<CompraState
 
         (S::EnGestionComprador, E::BuyerUploadedTxt) => {
             state.choosing(S::EnGestionComprador, Channel::Txt)
+        }
+
+        (S::EnGestionComprador, E::BuyerTypedDetail) => {
+            state.choosing(S::EnGestionComprador, Channel::Comprador)
         }
 
         (S::EnGestionComprador | S::PendienteGestionVendedor, E::BuyerSentUrl) => {
@@ -789,6 +807,7 @@ mod tests {
         let mut events = vec![
             E::BuyerSavedDraft,
             E::BuyerUploadedTxt,
+            E::BuyerTypedDetail,
             E::BuyerSentUrl,
             E::BuyerGeneratedWsCode,
             E::BuyerSubmittedForConfirmation,
@@ -808,12 +827,13 @@ mod tests {
         events
     }
 
-    fn all_channels() -> [Option<Channel>; 4] {
+    fn all_channels() -> [Option<Channel>; 5] {
         [
             None,
             Some(Channel::Url),
             Some(Channel::WebService),
             Some(Channel::Txt),
+            Some(Channel::Comprador),
         ]
     }
 
@@ -1360,7 +1380,13 @@ mod tests {
             E::BuyerSubmittedForConfirmation,
             confirm,
         ];
+        let typed = [
+            E::BuyerTypedDetail,
+            E::BuyerSubmittedForConfirmation,
+            confirm,
+        ];
         for (events, channel) in [
+            (&typed[..], Channel::Comprador),
             (&txt[..], Channel::Txt),
             (&url[..], Channel::Url),
             (&ws[..], Channel::WebService),

@@ -61,7 +61,9 @@ pub use validation::{FieldError, ValidationErrors};
 // --- purchase life cycle, economic capacity, subsistence caps ---
 pub mod compra_status;
 pub mod economic_capacity;
+pub mod initial_balance;
 pub mod subsistence;
+pub mod subsistence_registry;
 pub use compra_status::{CompraEvent, CompraState, CompraStatus, TransitionError};
 pub use economic_capacity::{
     CapacityApplication, CapacityError, CapacityParameters, EvaluationResult,

@@ -71,6 +71,7 @@
 //! # Ok::<(), domain::subsistence::CupoError>(())
 //! ```
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use rust_decimal::Decimal;
@@ -366,10 +367,21 @@ pub fn check_purchase(
     sale: SaleQuantity,
     unit: Unit,
 ) -> Result<Cupo, CupoError> {
+    let quantity = unit.convert(sale.value(), caps.cap(mineral).unit)?;
+    check_in_cap_unit(caps, mineral, sold, quantity)
+}
+
+/// [`check_purchase`] of a quantity already in the cap's unit (possibly more than 4 decimals: a
+/// sum of lines converted exactly).
+fn check_in_cap_unit(
+    caps: &SubsistenceCaps,
+    mineral: SubsistenceMineral,
+    sold: SoldSoFar,
+    quantity: Decimal,
+) -> Result<Cupo, CupoError> {
     let before = cupo(caps, mineral, sold)?;
     let cap = caps.cap(mineral);
     let cap_unit = cap.unit;
-    let quantity = unit.convert(sale.value(), cap_unit)?;
     let (sold_month, sold_year) = check_sold(sold, cap_unit)?;
 
     let month_exceeded = match (cap.monthly, before.month) {
@@ -418,6 +430,58 @@ pub fn check_purchase(
             .checked_sub(quantity)
             .ok_or(CupoError::Overflow)?,
     })
+}
+
+/// What one purchase takes from each row of the table: its lines (mineral, quantity in the
+/// mineral's unit) added up per row, converted exactly into the row's unit. A mineral outside the
+/// table is refused: a subsistence miner may not sell it.
+///
+/// ```
+/// use domain::subsistence::{purchase_rows, SubsistenceCaps, SubsistenceMineral};
+/// use domain::{Mineral, SaleQuantity};
+/// use rust_decimal::Decimal;
+///
+/// let lines = [
+///     (Mineral::resolve("ORO").unwrap(), SaleQuantity::parse("10").unwrap()),
+///     (Mineral::resolve("PLATA").unwrap(), SaleQuantity::parse("2,5").unwrap()),
+/// ];
+/// let rows = purchase_rows(&SubsistenceCaps::default(), &lines)?;
+/// assert_eq!(rows[&SubsistenceMineral::MetalesPreciosos], Decimal::new(125, 1));
+/// let copper = [(Mineral::resolve("COBRE").unwrap(), SaleQuantity::parse("1").unwrap())];
+/// assert!(purchase_rows(&SubsistenceCaps::default(), &copper).is_err());
+/// # Ok::<(), domain::subsistence::CupoError>(())
+/// ```
+pub fn purchase_rows(
+    caps: &SubsistenceCaps,
+    lines: &[(Mineral, SaleQuantity)],
+) -> Result<BTreeMap<SubsistenceMineral, Decimal>, CupoError> {
+    let mut rows = BTreeMap::new();
+    for (mineral, quantity) in lines {
+        let row = SubsistenceMineral::for_mineral(*mineral).ok_or_else(|| {
+            CupoError::NotSubsistenceMineral {
+                mineral: mineral.name().to_owned(),
+            }
+        })?;
+        let in_cap_unit = mineral.unit().convert(quantity.value(), caps.cap(row).unit)?;
+        let total: &mut Decimal = rows.entry(row).or_default();
+        *total = total
+            .checked_add(in_cap_unit)
+            .ok_or(CupoError::Overflow)?;
+    }
+    Ok(rows)
+}
+
+/// Checks a whole purchase (the rows of [`purchase_rows`]) against what the miner already sold of
+/// each row (`sold`, from the caller's records of the purchase's month and year), and returns the
+/// cupo left of each row after it, or the first cap it would exceed.
+pub fn check_rows(
+    caps: &SubsistenceCaps,
+    rows: &BTreeMap<SubsistenceMineral, Decimal>,
+    mut sold: impl FnMut(SubsistenceMineral) -> SoldSoFar,
+) -> Result<Vec<Cupo>, CupoError> {
+    rows.iter()
+        .map(|(row, quantity)| check_in_cap_unit(caps, *row, sold(*row), *quantity))
+        .collect()
 }
 
 /// The history in the cap's unit, checked: not negative, the month within the year.
@@ -534,6 +598,16 @@ pub enum CupoError {
         /// The row.
         mineral: SubsistenceMineral,
     },
+    /// The mineral is not one of the table's: a subsistence miner may not sell it.
+    #[error(
+        "Un minero de subsistencia no puede vender {mineral}: solo metales preciosos (oro, plata y \
+         platino), piedras preciosas y semipreciosas, arenas y gravas de río y arcillas \
+         (Decreto 1666 de 2016)."
+    )]
+    NotSubsistenceMineral {
+        /// The mineral's name.
+        mineral: String,
+    },
     /// Figures too large to compute with 28 significant digits.
     #[error("Las cantidades son demasiado grandes para calcular el cupo.")]
     Overflow,
@@ -550,6 +624,7 @@ impl ErrorCode for CupoError {
             CupoError::NegativeSold { .. } => "subsistence_negative_sold",
             CupoError::MonthAboveYear { .. } => "subsistence_month_above_year",
             CupoError::InvalidCap { .. } => "subsistence_invalid_cap",
+            CupoError::NotSubsistenceMineral { .. } => "subsistence_mineral_not_allowed",
             CupoError::Overflow => "subsistence_overflow",
             CupoError::Unit(error) => error.code(),
         }
