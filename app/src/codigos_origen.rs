@@ -122,6 +122,7 @@ pub struct OriginCodeRow {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    use domain::codigo_origen::OriginSource;
     use domain::{BalanceKey, CodigoOrigen, Fecha, Mineral, SaleQuantity};
     use sqlx::{PgConnection, PgPool};
     use uuid::Uuid;
@@ -155,20 +156,14 @@ pub mod ssr {
         quantity: SaleQuantity,
         issued_on: Fecha,
     ) -> Result<bool, LedgerError> {
-        let inserted = sqlx::query(
-            "INSERT INTO origin_codes (codigo_origen, organization_id, mineral, unit, initial_quantity, issued_on)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        )
-        .bind(codigo_origen.to_string())
-        .bind(holder)
-        .bind(mineral.name())
-        .bind(mineral.unit().code())
-        .bind(quantity.value())
-        .bind(issued_on.date())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
+        let code = NewCode {
+            holder,
+            mineral,
+            source: OriginSource::Produccion,
+            initial_quantity: Some(quantity),
+            issued_on,
+        };
+        if !code.insert(conn, codigo_origen).await? {
             return Ok(false);
         }
         let key = BalanceKey::new(codigo_origen, mineral);
@@ -181,6 +176,97 @@ pub mod ssr {
         Ok(true)
     }
 
+    /// An origin code to issue: to whom, for which mineral, from where.
+    pub struct NewCode {
+        pub holder: Uuid,
+        pub mineral: Mineral,
+        pub source: OriginSource,
+        /// The quantity it starts with (production and initial balances only).
+        pub initial_quantity: Option<SaleQuantity>,
+        pub issued_on: Fecha,
+    }
+
+    impl NewCode {
+        /// Inserts the code's row; false when the code (or, for a code kept one per holder and
+        /// mineral, that holder's code) already exists.
+        async fn insert(
+            &self,
+            conn: &mut PgConnection,
+            codigo_origen: CodigoOrigen,
+        ) -> Result<bool, sqlx::Error> {
+            Ok(sqlx::query(
+                "INSERT INTO origin_codes (codigo_origen, organization_id, mineral, unit,
+                                           initial_quantity, issued_on, source)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            )
+            .bind(codigo_origen.to_string())
+            .bind(self.holder)
+            .bind(self.mineral.name())
+            .bind(self.mineral.unit().code())
+            .bind(self.initial_quantity.map(SaleQuantity::value))
+            .bind(self.issued_on.date())
+            .bind(self.source.code())
+            .execute(conn)
+            .await?
+            .rows_affected()
+                == 1)
+        }
+
+        /// A new random code, issued in the caller's transaction (drawn again on a collision).
+        pub async fn issue_random(
+            &self,
+            conn: &mut PgConnection,
+        ) -> Result<CodigoOrigen, AppError> {
+            for _ in 0..CODE_ATTEMPTS_MAX {
+                let code = random_code()?;
+                if self.insert(conn, code).await? {
+                    return Ok(code);
+                }
+            }
+            tracing::error!("no free origin code after {CODE_ATTEMPTS_MAX} draws");
+            Err(AppError::Internal)
+        }
+
+        /// The holder's code of this mineral and source, issued now if it has none (subsistence
+        /// miners' and purchases without identified origin: one code per holder and mineral).
+        pub async fn reuse_or_issue(
+            &self,
+            conn: &mut PgConnection,
+        ) -> Result<CodigoOrigen, AppError> {
+            for _ in 0..CODE_ATTEMPTS_MAX {
+                let existing: Option<String> = sqlx::query_scalar(
+                    "SELECT codigo_origen FROM origin_codes
+                     WHERE organization_id = $1 AND mineral = $2 AND unit = $3 AND source = $4",
+                )
+                .bind(self.holder)
+                .bind(self.mineral.name())
+                .bind(self.mineral.unit().code())
+                .bind(self.source.code())
+                .fetch_optional(&mut *conn)
+                .await?;
+                if let Some(code) = existing {
+                    return CodigoOrigen::parse(&code).map_err(|_| AppError::Internal);
+                }
+                // A concurrent first sale may win the unique index: then the loop reads its code.
+                let code = random_code()?;
+                if self.insert(conn, code).await? {
+                    return Ok(code);
+                }
+            }
+            tracing::error!("no origin code for a holder after {CODE_ATTEMPTS_MAX} attempts");
+            Err(AppError::Internal)
+        }
+    }
+
+    fn random_code() -> Result<CodigoOrigen, AppError> {
+        let mut bytes = [0u8; 4];
+        getrandom::fill(&mut bytes).map_err(|error| {
+            tracing::error!(%error, "no random source");
+            AppError::Internal
+        })?;
+        Ok(CodigoOrigen::from_random(bytes))
+    }
+
     /// A new code from the operating system's random source, issued; draws again on a collision.
     pub async fn issue_random(
         pool: &PgPool,
@@ -190,12 +276,7 @@ pub mod ssr {
         issued_on: Fecha,
     ) -> Result<CodigoOrigen, AppError> {
         for _ in 0..CODE_ATTEMPTS_MAX {
-            let mut bytes = [0u8; 4];
-            getrandom::fill(&mut bytes).map_err(|error| {
-                tracing::error!(%error, "no random source");
-                AppError::Internal
-            })?;
-            let code = CodigoOrigen::from_random(bytes);
+            let code = random_code()?;
             let mut tx = pool.begin().await?;
             if issue(&mut tx, code, holder, mineral, quantity, issued_on).await? {
                 tx.commit().await?;
@@ -244,6 +325,7 @@ pub async fn list_origin_codes() -> Result<Vec<OriginCodeRow>, AppError> {
                 sqlx::query_as(
                     "SELECT c.codigo_origen, o.razon_social, c.mineral, c.initial_quantity, c.unit, c.issued_on
                      FROM origin_codes c JOIN organizations o ON o.organization_id = c.organization_id
+                     WHERE c.initial_quantity IS NOT NULL
                      ORDER BY c.created_at DESC, c.codigo_origen LIMIT $1",
                 )
                 .bind(PAGE_ROWS_MAX)

@@ -211,6 +211,7 @@ fn SidePanel() -> impl IntoView {
                         })}
                         {(role == Some(Role::AdministradorOttm)).then(|| view! {
                             <li><A href="/codigos-origen">"Códigos de origen"</A></li>
+                            <li><A href="/mineros-de-subsistencia">"Mineros de subsistencia"</A></li>
                             <li><A href="/aprobaciones">"Aprobaciones"</A></li>
                         })}
                         {role.is_some_and(|r| r.is_platform()).then(|| view! {

@@ -11,7 +11,8 @@ use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
 use crate::{
-    alerts, approval, auth, codigos_origen, compras, ledger, organizations, saldos, users,
+    alerts, approval, auth, codigos_origen, compras, ledger, miner_registry, organizations, saldos,
+    users,
 };
 
 /// One lazy route per page: no route data of its own (the pages load theirs), a view that renders
@@ -51,6 +52,8 @@ lazy_pages! {
     Organizations => organizations::OrganizationsPage;
     /// `/codigos-origen`
     OriginCodes => codigos_origen::OriginCodesPage;
+    /// `/mineros-de-subsistencia`
+    MinerRegistry => miner_registry::MinerRegistryPage;
     /// `/verificacion`
     Verification => ledger::VerificationPage;
     /// `/saldos`
@@ -63,6 +66,8 @@ lazy_pages! {
     CompraExplotador => compras::CompraExplotadorPage;
     /// `/compras/comercializador`
     CompraComercializador => compras::CompraComercializadorPage;
+    /// `/compras/minero-de-subsistencia`
+    CompraMineroSubsistencia => compras::CompraMineroSubsistenciaPage;
     /// `/compras/retomar/:id`
     ResumeCompra => compras::ResumePage;
     /// `/transacciones-en-curso`

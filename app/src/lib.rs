@@ -19,6 +19,7 @@ mod lazy;
 pub mod ledger;
 #[cfg(feature = "ssr")]
 pub mod limits;
+pub mod miner_registry;
 #[cfg(feature = "ssr")]
 pub mod notify;
 mod operator;
@@ -116,12 +117,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/aprobaciones") view={Lazy::<lazy::Approvals>::new()} />
                     <Route path=path!("/alertas") view={Lazy::<lazy::Alerts>::new()} />
                     <Route path=path!("/codigos-origen") view={Lazy::<lazy::OriginCodes>::new()} />
+                    <Route path=path!("/mineros-de-subsistencia") view={Lazy::<lazy::MinerRegistry>::new()} />
                     <Route path=path!("/verificacion") view={Lazy::<lazy::Verification>::new()} />
                     <Route path=path!("/saldos") view={Lazy::<lazy::Balances>::new()} />
                     <Route path=path!("/saldos/:codigo") view={Lazy::<lazy::Movements>::new()} />
                     <Route path=path!("/reenviar-saldos") view={Lazy::<lazy::ResendBalances>::new()} />
                     <Route path=path!("/compras/explotador-minero-autorizado") view={Lazy::<lazy::CompraExplotador>::new()} />
                     <Route path=path!("/compras/comercializador") view={Lazy::<lazy::CompraComercializador>::new()} />
+                    <Route path=path!("/compras/minero-de-subsistencia") view={Lazy::<lazy::CompraMineroSubsistencia>::new()} />
                     <Route path=path!("/compras/retomar/:id") view={Lazy::<lazy::ResumeCompra>::new()} />
                     <Route path=path!("/transacciones-en-curso") view={Lazy::<lazy::EnCurso>::new()} />
                     <Route path=path!("/compras/historial") view={Lazy::<lazy::History>::new()} />

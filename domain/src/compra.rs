@@ -480,7 +480,11 @@ impl Compra {
     /// origin code when it is posted.
     pub fn new_mineral(&self) -> Result<Vec<(Mineral, SaleQuantity)>, QuantityError> {
         let mut totals: BTreeMap<Mineral, Quantity> = BTreeMap::new();
-        for line in self.lines.iter().filter(|line| line.codigo_origen.is_none()) {
+        for line in self
+            .lines
+            .iter()
+            .filter(|line| line.codigo_origen.is_none())
+        {
             let total = totals.entry(line.mineral).or_insert(Quantity::ZERO);
             *total = total.checked_add(line.quantity_in_mineral_unit.quantity())?;
         }

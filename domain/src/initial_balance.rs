@@ -32,6 +32,44 @@ pub const LOTS_MAX: usize = 100;
 /// Longest reason of a rejection.
 pub const REASON_MAX_CHARS: usize = 1_000;
 
+/// Where a declaration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeclarationStatus {
+    /// Waits for the *Administrador OTTM* (one at a time per organisation).
+    Pendiente,
+    /// Approved: its lots were posted.
+    Aprobada,
+    /// Rejected with a reason: nothing was posted.
+    Rechazada,
+}
+
+impl DeclarationStatus {
+    pub const ALL: [DeclarationStatus; 3] = [Self::Pendiente, Self::Aprobada, Self::Rechazada];
+
+    /// Stable code, as stored.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Pendiente => "PENDIENTE",
+            Self::Aprobada => "APROBADA",
+            Self::Rechazada => "RECHAZADA",
+        }
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Pendiente => "Pendiente de aprobación",
+            Self::Aprobada => "Aprobada",
+            Self::Rechazada => "Rechazada",
+        }
+    }
+
+    /// Reads a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.code() == code)
+    }
+}
+
 /// The declaration as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -124,11 +162,7 @@ impl DeclarationDraft {
             let label = |what: &str| format!("Lote {}, {what}", index + 1);
             let mineral = Mineral::resolve(&lot.mineral)
                 .map_err(|error| {
-                    errors.push(
-                        format!("lots[{index}].mineral"),
-                        &label("mineral"),
-                        &error,
-                    );
+                    errors.push(format!("lots[{index}].mineral"), &label("mineral"), &error);
                 })
                 .ok();
             let quantity = SaleQuantity::parse(&lot.quantity)
@@ -178,15 +212,14 @@ fn in_mineral_unit(
     unit: Unit,
 ) -> Result<SaleQuantity, DeclarationError> {
     let expected = mineral.unit();
-    let converted = unit.convert(quantity.value(), expected).map_err(|_| {
-        DeclarationError::UnitMismatch {
-            unit,
-            mineral: mineral.name(),
-            expected,
-        }
-    })?;
-    SaleQuantity::new(converted)
-        .map_err(|_| DeclarationError::InexactConversion { unit: expected })
+    let converted =
+        unit.convert(quantity.value(), expected)
+            .map_err(|_| DeclarationError::UnitMismatch {
+                unit,
+                mineral: mineral.name(),
+                expected,
+            })?;
+    SaleQuantity::new(converted).map_err(|_| DeclarationError::InexactConversion { unit: expected })
 }
 
 /// A rejection's reason, trimmed, or why it cannot be one.

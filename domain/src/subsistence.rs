@@ -462,11 +462,11 @@ pub fn purchase_rows(
                 mineral: mineral.name().to_owned(),
             }
         })?;
-        let in_cap_unit = mineral.unit().convert(quantity.value(), caps.cap(row).unit)?;
+        let in_cap_unit = mineral
+            .unit()
+            .convert(quantity.value(), caps.cap(row).unit)?;
         let total: &mut Decimal = rows.entry(row).or_default();
-        *total = total
-            .checked_add(in_cap_unit)
-            .ok_or(CupoError::Overflow)?;
+        *total = total.checked_add(in_cap_unit).ok_or(CupoError::Overflow)?;
     }
     Ok(rows)
 }

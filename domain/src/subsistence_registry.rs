@@ -82,9 +82,7 @@ impl RegistryState {
         Self::ALL
             .into_iter()
             .find(|state| fold(state.code()) == folded)
-            .ok_or_else(|| RegistryRowError::UnknownState {
-                value: echo(input),
-            })
+            .ok_or_else(|| RegistryRowError::UnknownState { value: echo(input) })
     }
 }
 
@@ -177,9 +175,7 @@ impl ErrorCode for RegistryRowError {
             Self::MissingColumn { .. } => "registry_missing_column",
             Self::TooManyRows => "registry_too_many_rows",
             Self::Unreadable { .. } => "registry_unreadable",
-            Self::DocumentType { .. } | Self::DocumentTypeNotAllowed => {
-                "registry_document_type"
-            }
+            Self::DocumentType { .. } | Self::DocumentTypeNotAllowed => "registry_document_type",
             Self::DocumentNumber { .. } => "registry_document_number",
             Self::Names { .. } => "registry_names",
             Self::UnknownMunicipio { .. } => "registry_municipio",
@@ -244,7 +240,9 @@ pub fn parse_registry_csv(text: &str) -> RegistryImport {
             .as_ref()
             .ok()
             .and_then(|r| r.position())
-            .map_or(count + 2, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+            .map_or(count + 2, |p| {
+                usize::try_from(p.line()).unwrap_or(usize::MAX)
+            });
         if count >= REGISTRY_ROWS_MAX {
             import.refuse(line, &RegistryRowError::TooManyRows);
             break;
@@ -267,7 +265,10 @@ pub fn parse_registry_csv(text: &str) -> RegistryImport {
         let cell = |column: usize| record.get(index[column]).unwrap_or("");
         match read_row(line, cell) {
             Ok(row) => {
-                let key = (row.document.document_type(), row.document.as_str().to_owned());
+                let key = (
+                    row.document.document_type(),
+                    row.document.as_str().to_owned(),
+                );
                 if let Some(first) = seen.get(&key) {
                     import.refuse(
                         line,
@@ -332,9 +333,7 @@ fn read_row<'a>(
 
 /// A DIVIPOLA code, or a name only one municipality has (there are several called «La Unión»).
 fn find_municipio(value: &str) -> Result<Municipio, RegistryRowError> {
-    let unknown = || RegistryRowError::UnknownMunicipio {
-        value: echo(value),
-    };
+    let unknown = || RegistryRowError::UnknownMunicipio { value: echo(value) };
     if let Some(municipio) = Municipio::by_code(value) {
         return Ok(municipio);
     }

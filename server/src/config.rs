@@ -6,6 +6,7 @@ use std::fmt;
 use app::auth::ssr::CodeKey;
 use app::auth::ssr::request::TrustedProxies;
 use app::compras::ssr::CompraVigencia;
+use domain::subsistence::{SubsistenceCap, SubsistenceCaps, SubsistenceMineral};
 use leptos::config::LeptosOptions;
 
 use crate::StartupError;
@@ -98,6 +99,8 @@ pub struct Settings {
     /// Minutes a purchase may stay without progress before it expires
     /// (`VETA_COMPRA_VIGENCIA_MIN`, default three days).
     pub compra_vigencia: CompraVigencia,
+    /// The cupos of subsistence miners (`VETA_CUPO_<FILA>`, Resolución 40103 de 2017 by default).
+    pub subsistence_caps: SubsistenceCaps,
 }
 
 /// Default of `DATABASE_MAX_CONNECTIONS`.
@@ -172,8 +175,45 @@ impl Settings {
             public_url,
             demo_data,
             compra_vigencia,
+            subsistence_caps: subsistence_caps(var)?,
         })
     }
+}
+
+/// The cupos of subsistence miners: for each row of the table, `VETA_CUPO_<CÓDIGO DE LA FILA>`
+/// (`VETA_CUPO_METALES_PRECIOSOS=35/420`: monthly/yearly in the row's unit; `-/420` enforces only
+/// the yearly cap). Unset rows keep Resolución 40103 de 2017's figures (domain::subsistence).
+fn subsistence_caps(var: impl Fn(&str) -> Option<String>) -> Result<SubsistenceCaps, StartupError> {
+    let invalid = || StartupError::InvalidSetting {
+        name: "VETA_CUPO_<FILA>",
+        reason: "cada cupo se escribe mensual/anual en la unidad de la fila (p. ej. 35/420, o -/420 \
+                 sin cupo mensual), con el mensual no mayor que el anual",
+    };
+    let mut caps = SubsistenceCaps::default();
+    for row in SubsistenceMineral::ALL {
+        let Some(raw) = var(&format!("VETA_CUPO_{}", row.code())) else {
+            continue;
+        };
+        let (monthly, yearly) = raw.trim().split_once('/').ok_or(invalid())?;
+        let number = |text: &str| text.trim().parse::<rust_decimal::Decimal>().ok();
+        let monthly = match monthly.trim() {
+            "-" => None,
+            text => Some(number(text).ok_or(invalid())?),
+        };
+        let cap = SubsistenceCap {
+            monthly,
+            yearly: number(yearly).ok_or(invalid())?,
+            unit: caps.cap(row).unit,
+        };
+        match row {
+            SubsistenceMineral::MetalesPreciosos => caps.metales_preciosos = cap,
+            SubsistenceMineral::PiedrasPreciosas => caps.piedras_preciosas = cap,
+            SubsistenceMineral::ArenasYGravasDeRio => caps.arenas_y_gravas_de_rio = cap,
+            SubsistenceMineral::Arcillas => caps.arcillas = cap,
+        }
+    }
+    caps.validate().map_err(|_| invalid())?;
+    Ok(caps)
 }
 
 /// The site options of `Leptos.toml`, overridden by any `LEPTOS_*` variable.

@@ -3,7 +3,8 @@
 //! in at once, and a title holder's origin codes with their balances, so that they can be sold.
 //! Idempotent: running it again changes nothing. README.md lists the accounts.
 
-use domain::ApprovalStatus;
+use domain::subsistence_registry::RegistryState;
+use domain::{ApprovalStatus, OrganizationKind};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -243,8 +244,10 @@ async fn seed_accounts(pool: &PgPool) -> Result<u64, sqlx::Error> {
         sqlx::query(
             "INSERT INTO organizations (organization_id, kind, document_type, document_number, razon_social,
                  departamento_code, municipio_code, contact_email, contact_mobile, rucom_number, rucom_state,
-                 approval_status, contact_email_verified_at, contact_mobile_verified_at)
-             VALUES ($1, $2, $3, $4, $5, left($6, 2), $6, $7, $8, $9, $10, $11, now(), now())
+                 approval_status, contact_email_verified_at, contact_mobile_verified_at,
+                 registry_state, registry_loaded_at)
+             VALUES ($1, $2, $3, $4, $5, left($6, 2), $6, $7, $8, $9, $10, $11, now(), now(),
+                     $12, CASE WHEN $12 IS NOT NULL THEN now() END)
              ON CONFLICT DO NOTHING",
         )
         .bind(Uuid::from_u128(o.id))
@@ -258,6 +261,11 @@ async fn seed_accounts(pool: &PgPool) -> Result<u64, sqlx::Error> {
         .bind(rucom_number)
         .bind(rucom_state)
         .bind(ApprovalStatus::Aprobada.code())
+        // The demonstration miner is active in the registry of subsistence miners.
+        .bind(
+            (o.kind == OrganizationKind::MineroSubsistencia.code())
+                .then_some(RegistryState::Activo.code()),
+        )
         .execute(&mut *tx)
         .await?;
         for title in o.titles {

@@ -31,6 +31,8 @@ pub struct AppState {
     pub dev_sms_log: bool,
     /// How long a purchase may go without progress.
     pub compra_vigencia: CompraVigencia,
+    /// The cupos of subsistence miners.
+    pub subsistence_caps: domain::SubsistenceCaps,
     /// The key of the hashes of short codes.
     pub code_key: CodeKey,
     /// The reverse proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
@@ -118,6 +120,7 @@ impl Application {
             public_url: settings.public_url,
             dev_sms_log: sms.is_recording(),
             compra_vigencia: settings.compra_vigencia,
+            subsistence_caps: settings.subsistence_caps,
             code_key: settings.code_key,
             trusted_proxies: settings.trusted_proxies,
         });
@@ -152,6 +155,7 @@ pub fn router(state: AppState) -> Router {
     let public_url = PublicUrl(state.public_url.clone());
     let options = state.leptos_options.clone();
     let vigencia = state.compra_vigencia;
+    let subsistence_caps = state.subsistence_caps.clone();
     let code_key = state.code_key.clone();
     let trusted_proxies = state.trusted_proxies.clone();
     let mut router = Router::new()
@@ -172,6 +176,7 @@ pub fn router(state: AppState) -> Router {
                 provide_context(pool.clone());
                 provide_context(public_url.clone());
                 provide_context(vigencia);
+                provide_context(subsistence_caps.clone());
                 provide_context(code_key.clone());
                 provide_context(trusted_proxies.clone());
             },

@@ -23,7 +23,9 @@ pub use decline::DeclinePage;
 pub use en_curso::{EnCursoBell, EnCursoPage};
 pub use history::HistoryPage;
 pub use venta::SellerEditorPage;
-pub use wizard::{CompraComercializadorPage, CompraExplotadorPage, ResumePage};
+pub use wizard::{
+    CompraComercializadorPage, CompraExplotadorPage, CompraMineroSubsistenciaPage, ResumePage,
+};
 
 use domain::compra::SellerType;
 use domain::compra_history::HistoryFilterDraft;
@@ -49,6 +51,9 @@ pub struct CompraView {
     pub seller: Option<SellerContact>,
     /// What the validation code sent to the seller approves (while one is pending).
     pub consent: Option<domain::Consent>,
+    /// A subsistence miner's cupo left, per row its lines touch, in the month and year of the
+    /// transaction date (before this purchase; empty for other sellers).
+    pub cupos: Vec<domain::Cupo>,
     /// Once confirmed.
     pub ptm_code: Option<String>,
     /// `DD/MM/AAAA HH:MM`: when it expires without progress.

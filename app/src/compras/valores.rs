@@ -86,6 +86,109 @@ pub fn LinesTable(
     }
 }
 
+/// The lines the buyer types itself (a seller without balances here: a subsistence miner, a
+/// purchase without identified origin): mineral, quantity, unit and value per line, added with
+/// "Agregar mineral" and removed with "Quitar". No origin code: the mineral gets one when posted.
+#[component]
+pub fn TypedLinesTable(
+    lines: RwSignal<Vec<LineDraft>>,
+    state: FormState,
+    typing: Typing,
+    /// The minerals this kind of seller may sell.
+    minerals: Vec<domain::Mineral>,
+    #[prop(into)] editable: Signal<bool>,
+) -> impl IntoView {
+    let mineral_options: Vec<(String, String)> = minerals
+        .iter()
+        .map(|m| (m.name().to_owned(), m.name().to_owned()))
+        .collect();
+    let unit_options: Vec<(String, String)> = domain::Unit::ALL
+        .into_iter()
+        .map(|u| (u.code().to_owned(), u.code().to_owned()))
+        .collect();
+    let first = minerals.first().copied();
+    let add = move |_| {
+        lines.update(|lines| {
+            lines.push(LineDraft {
+                mineral: first.map(|m| m.name().to_owned()).unwrap_or_default(),
+                unit: first
+                    .map(|m| m.unit().code().to_owned())
+                    .unwrap_or_default(),
+                ..LineDraft::default()
+            });
+        });
+        typing.record();
+    };
+    view! {
+        <div class="lineas-tecleadas" aria-label="Registro de minerales y cantidades en la transacción">
+            {move || lines.get().into_iter().enumerate().map(|(index, line)| {
+                let errors = move || {
+                    ["mineral", "quantity", "unit", "value"]
+                        .iter()
+                        .flat_map(|field| messages_for(state, &format!("lines[{index}].{field}")))
+                        .collect::<Vec<_>>()
+                };
+                let set = move |apply: fn(&mut LineDraft, String)| {
+                    move |ev: leptos::ev::Event| {
+                        let typed = event_target_value(&ev);
+                        lines.update_untracked(|lines| apply(&mut lines[index], typed));
+                        typing.record();
+                    }
+                };
+                let select = |options: &Vec<(String, String)>, chosen: String| {
+                    options
+                        .iter()
+                        .map(|(value, label)| {
+                            let selected = *value == chosen;
+                            view! { <option value=value.clone() selected=selected>{label.clone()}</option> }
+                        })
+                        .collect_view()
+                };
+                view! {
+                    <fieldset class="linea" disabled=move || !editable.get()>
+                        <legend>{format!("Mineral {}", index + 1)}</legend>
+                        <label>"Mineral"
+                            <select aria-label=format!("Mineral de la línea {}", index + 1)
+                                on:change=set(|line, typed| line.mineral = typed)>
+                                {select(&mineral_options, line.mineral.clone())}
+                            </select>
+                        </label>
+                        <label>"Cantidad"
+                            <input type="text" inputmode="decimal" prop:value=line.quantity.clone()
+                                aria-label=format!("Cantidad de la línea {}", index + 1)
+                                on:input=set(|line, typed| line.quantity = typed) />
+                        </label>
+                        <label>"Unidad"
+                            <select aria-label=format!("Unidad de la línea {}", index + 1)
+                                on:change=set(|line, typed| line.unit = typed)>
+                                {select(&unit_options, line.unit.clone())}
+                            </select>
+                        </label>
+                        <label>"Valor"
+                            <input type="text" inputmode="decimal" prop:value=line.value.clone()
+                                aria-label=format!("Valor de la línea {}", index + 1)
+                                on:input=set(|line, typed| line.value = typed) />
+                        </label>
+                        <button type="button" class="boton boton-claro"
+                            on:click=move |_| { lines.update(|lines| { lines.remove(index); }); typing.record(); }>
+                            "Quitar"
+                        </button>
+                        <ul class="errores-campo">
+                            {move || errors().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                        </ul>
+                    </fieldset>
+                }
+            }).collect_view()}
+            <ul class="errores-campo">
+                {move || messages_for(state, "lines").into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+            </ul>
+            <button type="button" class="boton boton-claro" on:click=add disabled=move || !editable.get()>
+                "Agregar mineral"
+            </button>
+        </div>
+    }
+}
+
 /// The totals of *Valores de venta*, when every value typed so far can be read.
 fn totals(currency: &str, lines: &[LineDraft], taxes: &[TaxDraft]) -> Option<SaleValues> {
     let currency = Currency::parse(currency).ok()?;

@@ -15,7 +15,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
-use super::valores::{LinesTable, SaleValuesPanel, Typing};
+use super::valores::{LinesTable, SaleValuesPanel, TypedLinesTable, Typing};
 use super::{
     CompraView, annul_compra, confirm_compra, find_seller, get_compra, hand_to_seller, save_compra,
     submit_compra, txt_errors, upload_txt,
@@ -42,6 +42,16 @@ pub fn CompraComercializadorPage() -> impl IntoView {
     view! {
         <PurchaseRoleGate>
             <Wizard seller_type=SellerType::Comercializador initial=None />
+        </PurchaseRoleGate>
+    }
+}
+
+/// Compras → *Minero de Subsistencia*.
+#[component]
+pub fn CompraMineroSubsistenciaPage() -> impl IntoView {
+    view! {
+        <PurchaseRoleGate>
+            <Wizard seller_type=SellerType::MineroSubsistencia initial=None />
         </PurchaseRoleGate>
     }
 }
@@ -167,9 +177,11 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
     };
     // The seller's own detail (URL, Web Service) is not the buyer's to change.
     let buyer_edits_values = Signal::derive(move || {
-        matches!(channel(), None | Some(Channel::Txt))
+        matches!(channel(), None | Some(Channel::Txt | Channel::Comprador))
             && matches!(status(), CompraStatus::EnGestionComprador)
     });
+    // A seller without balances here sends nothing: the buyer types the lines.
+    let buyer_types_lines = seller_type.channels() == [Channel::Comprador];
     let seller_locked = Signal::derive(move || compra.get().is_some_and(|c| c.seller.is_some()));
 
     // Every step answers the purchase as the server now holds it.
@@ -352,11 +364,26 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
     });
     // The menu's words: "Explotador Minero Autorizado", "Comercializador".
     let title = match seller_type {
+        SellerType::SinIdentificacionOrigen => sections::COMPRAS[0].title,
+        SellerType::MineroSubsistencia => sections::COMPRAS[1].title,
         SellerType::ExplotadorMineroAutorizado => sections::COMPRAS[2].title,
         SellerType::Comercializador => sections::COMPRAS[3].title,
-        other => other.label(),
     };
-    let channel_chosen = Signal::derive(move || channel().is_some());
+    let channel_chosen = Signal::derive(move || buyer_types_lines || channel().is_some());
+    let document_hint = match seller_type {
+        SellerType::MineroSubsistencia => {
+            "CC, CE o PPT: el minero debe estar activo en el registro de mineros de subsistencia."
+        }
+        _ => "NIT con o sin dígito de verificación; el vendedor debe estar registrado en Veta.",
+    };
+    let minerals: Vec<domain::Mineral> = domain::Mineral::all()
+        .iter()
+        .copied()
+        .filter(|m| {
+            seller_type != SellerType::MineroSubsistencia
+                || domain::SubsistenceMineral::for_mineral(*m).is_some()
+        })
+        .collect();
 
     let seller_section = view! {
             <h2>"Datos del vendedor"</h2>
@@ -369,7 +396,7 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
                 required=true disabled=seller_locked />
             <BoundField label="Número de documento" path="seller.document_number" state
                 value=document_number set=set_document_number required=true readonly=seller_locked
-                hint="NIT con o sin dígito de verificación; el vendedor debe estar registrado en Veta." />
+                hint=document_hint />
             <button type="button" class="boton boton-claro" on:click=on_find_seller
                 disabled=move || seller_locked.get()>
                 "Buscar vendedor"
@@ -407,8 +434,13 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
 
     }
     .into_any();
-    let minerals_section = view! {
-            <h2>"Registro de minerales y cantidades en la transacción"</h2>
+    let lines_section = if buyer_types_lines {
+        view! {
+            <TypedLinesTable lines state typing minerals editable=buyer_edits_values />
+        }
+        .into_any()
+    } else {
+        view! {
             <Show when=move || !channel_chosen.get() || channel() == Some(Channel::Txt)>
                 <div class="campo">
                     <label for="campo-txt">"Cargar archivo (.TXT)"</label>
@@ -439,6 +471,12 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
                 </div>
             })}
             <LinesTable lines state typing editable_value=buyer_edits_values />
+        }
+        .into_any()
+    };
+    let minerals_section = view! {
+            <h2>"Registro de minerales y cantidades en la transacción"</h2>
+            {lines_section}
             <SaleValuesPanel currency lines taxes state typing editable=buyer_edits_values />
 
     }
@@ -478,6 +516,15 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
                         <p class="ayuda">"Si cambia algo, el código deja de servir y el vendedor debe recibir otro."</p>
                     </div>
                 })}
+                {move || {
+                    let cupos = compra.get().map(|c| c.cupos).unwrap_or_default();
+                    (!cupos.is_empty()).then(|| view! {
+                        <div class="consentimiento" data-testid="cupos">
+                            <p>"Cupo del minero de subsistencia antes de esta compra (todas sus ventas del mes y del año de la transacción):"</p>
+                            <ul>{cupos.iter().map(|cupo| view! { <li>{cupo.to_string()}</li> }).collect_view()}</ul>
+                        </div>
+                    })
+                }}
                 <div class="campo">
                     <label for="campo-code">"Código de validación de la transacción"</label>
                     <input id="campo-code" type="text" inputmode="numeric" autocomplete="one-time-code"

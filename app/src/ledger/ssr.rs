@@ -51,27 +51,47 @@ pub const VERIFY_MISMATCHES_MAX: i64 = 100;
 /// create mineral; reversals and transformations will be added here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostingKind {
-    /// *Registro de saldos iniciales*: the only kind that creates quantity from nothing.
+    /// An origin code's initial quantity: a title holder's production, or a lot of an approved
+    /// *Registro de saldos iniciales*. Creates mineral.
     SaldoInicial,
     /// A purchase: mineral moves from seller to buyer under the same origin code.
     Compra,
+    /// A purchase from a subsistence miner: mineral enters the buyer's balance under the miner's
+    /// origin code (the miner holds no balance here; its cupo is the bound). Creates mineral.
+    CompraSubsistencia,
+    /// A purchase without identified origin: mineral enters the buyer's balance apart. Creates
+    /// mineral.
+    CompraSinOrigen,
 }
 
 impl PostingKind {
+    /// Every kind (the database's CHECK lists the same codes; tested).
+    pub const ALL: [PostingKind; 4] = [
+        Self::SaldoInicial,
+        Self::Compra,
+        Self::CompraSubsistencia,
+        Self::CompraSinOrigen,
+    ];
+
     /// Stable code, as stored.
     pub fn code(self) -> &'static str {
         match self {
             Self::SaldoInicial => "SALDO_INICIAL",
             Self::Compra => "COMPRA",
+            Self::CompraSubsistencia => "COMPRA_SUBSISTENCIA",
+            Self::CompraSinOrigen => "COMPRA_SIN_ORIGEN",
         }
     }
 
-    /// The movement a line of this posting becomes, by the sign of its delta.
+    /// The movement a line of this posting becomes, by the sign of its delta (a purchase that
+    /// creates mineral only adds: a negative line fails the movement's sign rule).
     fn movement_kind(self, delta: Decimal) -> MovementKind {
         match self {
             Self::SaldoInicial => MovementKind::SaldoInicial,
             Self::Compra if delta.is_sign_negative() => MovementKind::CompraSalida,
-            Self::Compra => MovementKind::CompraEntrada,
+            Self::Compra | Self::CompraSubsistencia | Self::CompraSinOrigen => {
+                MovementKind::CompraEntrada
+            }
         }
     }
 

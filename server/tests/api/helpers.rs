@@ -35,6 +35,11 @@ pub const AUDITOR_ANM: &str = "auditor.anm";
 
 impl TestApp {
     pub fn new(pool: PgPool) -> Self {
+        Self::with_caps(pool, domain::SubsistenceCaps::default())
+    }
+
+    /// An app whose subsistence miners' cupos are `caps` (configuration, like `VETA_CUPO_*`).
+    pub fn with_caps(pool: PgPool, caps: domain::SubsistenceCaps) -> Self {
         let leptos_options = server::config::leptos_options().expect("Leptos.toml is valid");
         let router = server::startup::router(AppState {
             leptos_options,
@@ -42,6 +47,7 @@ impl TestApp {
             public_url: "http://veta.test".to_owned(),
             dev_sms_log: true,
             compra_vigencia: app::compras::ssr::CompraVigencia::default(),
+            subsistence_caps: caps,
             code_key: app::auth::ssr::CodeKey::new([7; 32]),
             trusted_proxies: Default::default(),
         });

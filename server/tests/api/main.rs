@@ -16,4 +16,5 @@ mod pages;
 mod registration;
 mod schema;
 mod startup;
+mod subsistence;
 mod users;

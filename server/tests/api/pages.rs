@@ -66,8 +66,8 @@ async fn a_section_not_built_yet_says_so(pool: PgPool) {
     let app = TestApp::with_demo_data(pool).await;
     app.sign_in(DILUVIO_ADMIN).await;
     for (uri, title) in [
-        ("/compras/minero-de-subsistencia", "Minero de Subsistencia"),
-        ("/saldos-iniciales", "Registro de saldos iniciales"),
+        ("/reversion-compra", "Reversión Compra"),
+        ("/transformaciones", "Transformaciones"),
     ] {
         let response = app.get(uri).await;
         assert_eq!(response.status, StatusCode::OK, "{uri}");
@@ -78,9 +78,11 @@ async fn a_section_not_built_yet_says_so(pool: PgPool) {
         assert!(response.body.contains("aún no está disponible"), "{uri}");
     }
     // The purchase wizards are built.
-    let response = app.get("/compras/comercializador").await;
-    assert_eq!(response.status, StatusCode::OK);
-    assert!(response.body.contains("Datos del vendedor"));
+    for uri in ["/compras/comercializador", "/compras/minero-de-subsistencia"] {
+        let response = app.get(uri).await;
+        assert_eq!(response.status, StatusCode::OK, "{uri}");
+        assert!(response.body.contains("Datos del vendedor"), "{uri}");
+    }
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]

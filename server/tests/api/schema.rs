@@ -1,9 +1,14 @@
 //! The lists the database's CHECK constraints spell out are `domain`'s: a status, kind or role
 //! added in one place and not the other fails here.
 
+use app::ledger::ssr::PostingKind;
 use app::notify::Channel as OutboxChannel;
+use domain::codigo_origen::OriginSource;
 use domain::compra::SellerType;
 use domain::compra_status::{Channel, CompraStatus};
+use domain::initial_balance::DeclarationStatus;
+use domain::subsistence::SubsistenceMineral;
+use domain::subsistence_registry::RegistryState;
 use domain::{ApprovalStatus, ClaimStatus, OrganizationKind, Role};
 use sqlx::PgPool;
 
@@ -38,7 +43,32 @@ fn sorted(codes: impl IntoIterator<Item = &'static str>) -> Vec<String> {
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn check_constraints_list_exactly_the_domains_codes(pool: PgPool) {
-    let cases: [(&str, &str, Vec<String>); 8] = [
+    let cases: [(&str, &str, Vec<String>); 13] = [
+        (
+            "subsistence_sales",
+            "subsistence_sales_row_code_check",
+            sorted(SubsistenceMineral::ALL.map(SubsistenceMineral::code)),
+        ),
+        (
+            "initial_balance_declarations",
+            "initial_balance_declarations_status_check",
+            sorted(DeclarationStatus::ALL.map(DeclarationStatus::code)),
+        ),
+        (
+            "ledger_postings",
+            "ledger_postings_kind_check",
+            sorted(PostingKind::ALL.map(PostingKind::code)),
+        ),
+        (
+            "origin_codes",
+            "origin_codes_source_check",
+            sorted(OriginSource::ALL.map(OriginSource::code)),
+        ),
+        (
+            "organizations",
+            "organizations_registry_state_check",
+            sorted(RegistryState::ALL.map(RegistryState::code)),
+        ),
         (
             "compras",
             "compras_status_check",

@@ -2,6 +2,7 @@
 //! the buyer types it, and the purchase is posted in the ledger with its PTM code in one
 //! transaction. Either party may end a purchase before that: the buyer annuls it.
 
+use domain::compra::SellerType;
 use domain::compra_status::{CodeCheck, CompraEvent, CompraStatus};
 use domain::limits::{WRONG_PURCHASE_CODES_PER_BUYER_SELLER, WRONG_PURCHASE_CODES_PER_SELLER};
 use domain::{
@@ -64,7 +65,9 @@ pub(super) async fn send_code(
         &paragraphs,
         None,
     );
-    notify::enqueue_secret_email(conn, &email, Some(&secrets)).await?;
+    if let Some(email) = email {
+        notify::enqueue_secret_email(conn, &email, Some(&secrets)).await?;
+    }
     notify::enqueue_secret_sms(
         conn,
         &OutgoingSms {
@@ -156,24 +159,37 @@ pub async fn confirm(
             code: CodeCheck::Matches,
         },
     )?;
-    let transfers = compra
-        .transfers()
-        .map_err(|error| AppError::Refused(error.to_string()))?;
     let ptm_code = PtmTransactionCode::from_random_bytes(random_bytes());
-    let posting = Posting {
-        kind: PostingKind::Compra,
-        reference: ptm_code.to_string(),
-        lines: transfers
-            .iter()
-            .flat_map(|(key, quantity)| {
-                [
-                    PostingLine::debit(seller_id, *key, *quantity),
-                    PostingLine::credit(buyer_id, *key, *quantity),
-                ]
-            })
-            .collect(),
+    let posting_id = if stored.seller_type()? == SellerType::MineroSubsistencia {
+        let (posting_id, cupos) = super::subsistence::post_purchase(
+            &mut tx,
+            compra_id,
+            (buyer_id, seller_id),
+            &compra,
+            ptm_code,
+        )
+        .await?;
+        tell_miner(&mut tx, seller_id, &buyer_name, ptm_code, &cupos).await?;
+        posting_id
+    } else {
+        let transfers = compra
+            .transfers()
+            .map_err(|error| AppError::Refused(error.to_string()))?;
+        let posting = Posting {
+            kind: PostingKind::Compra,
+            reference: ptm_code.to_string(),
+            lines: transfers
+                .iter()
+                .flat_map(|(key, quantity)| {
+                    [
+                        PostingLine::debit(seller_id, *key, *quantity),
+                        PostingLine::credit(buyer_id, *key, *quantity),
+                    ]
+                })
+                .collect(),
+        };
+        post(&mut tx, &posting).await.map_err(for_the_buyer)?
     };
-    let posting_id = post(&mut tx, &posting).await.map_err(for_the_buyer)?;
     sqlx::query(
         "UPDATE compras SET status = $2, ptm_code = $3, posting_id = $4, confirmed_at = now(),
                 updated_at = now(), code_hash = NULL, code_consent_digest = NULL,
@@ -186,19 +202,68 @@ pub async fn confirm(
     .bind(posting_id.0)
     .execute(&mut *tx)
     .await?;
-    // Both parties' balances emails commit with the purchase (the outbox composes them with the
-    // TXT): a confirmed purchase always sends them, even if this process dies right after.
+    // The balances emails commit with the purchase (the outbox composes them with the TXT): a
+    // confirmed purchase always sends them, even if this process dies right after. A miner holds
+    // no balances here: it was told its cupos above.
     let lead = format!(
         "La transacción {ptm_code} ha sido registrada de manera exitosa. Sus saldos cambiaron."
     );
-    for organization_id in [buyer_id, seller_id] {
-        notify::enqueue_balances(&mut tx, organization_id, &lead).await?;
+    notify::enqueue_balances(&mut tx, buyer_id, &lead).await?;
+    if stored.seller_type()? != SellerType::MineroSubsistencia {
+        notify::enqueue_balances(&mut tx, seller_id, &lead).await?;
     }
     tx.commit().await?;
     tracing::info!(%compra_id, %ptm_code, "compra confirmada");
     Ok(Confirmacion {
         ptm_code: ptm_code.to_string(),
     })
+}
+
+/// The miner learns, by SMS and (where it has one) email, that the purchase was registered and
+/// what is left of its cupos for the month and the year.
+async fn tell_miner(
+    conn: &mut PgConnection,
+    miner_id: Uuid,
+    buyer_name: &str,
+    ptm_code: PtmTransactionCode,
+    cupos: &[domain::Cupo],
+) -> Result<(), AppError> {
+    let miner = seller_by_id(conn, miner_id).await?;
+    let left: Vec<String> = cupos.iter().map(ToString::to_string).collect();
+    notify::enqueue_secret_sms(
+        conn,
+        &OutgoingSms {
+            to: miner.contact_mobile.clone(),
+            text: domain::sms::to_gsm7(&format!(
+                "Veta: {buyer_name} registro su venta {ptm_code}. {}",
+                left.join(" ")
+            )),
+        },
+        None,
+    )
+    .await?;
+    if let Some(to) = miner.contact_email.as_deref() {
+        let mut paragraphs = vec![format!(
+            "{buyer_name} registró en Veta la compra {ptm_code} que usted le vendió. A los correos \
+             electrónicos tanto del vendedor como del comprador han sido enviadas las \
+             actualizaciones de saldos o cupos según corresponda."
+        )];
+        paragraphs.extend(left);
+        notify::enqueue_notice(
+            conn,
+            &notify::Notice {
+                to,
+                name: &miner.razon_social,
+                recipient_lines: &[&seller_lines(&miner)],
+                subject: format!("Venta registrada {ptm_code}: su cupo disponible"),
+                paragraphs: &paragraphs,
+                action: None,
+            },
+            None,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// A ledger refusal as the buyer may read it: which balance fell short, never how much is left.
@@ -319,19 +384,21 @@ async fn tell_of_block(
          entregue códigos que no haya pedido y avise a soporte."
             .to_owned(),
     ];
-    notify::enqueue_notice(
-        conn,
-        &notify::Notice {
-            to: &seller.contact_email,
-            name: &seller.razon_social,
-            recipient_lines: &[&seller_lines(&seller)],
-            subject: "Bloqueamos la confirmación de compras a su organización".to_owned(),
-            paragraphs: &paragraphs,
-            action: None,
-        },
-        None,
-    )
-    .await?;
+    if let Some(to) = seller.contact_email.as_deref() {
+        notify::enqueue_notice(
+            conn,
+            &notify::Notice {
+                to,
+                name: &seller.razon_social,
+                recipient_lines: &[&seller_lines(&seller)],
+                subject: "Bloqueamos la confirmación de compras a su organización".to_owned(),
+                paragraphs: &paragraphs,
+                action: None,
+            },
+            None,
+        )
+        .await?;
+    }
     raise(
         conn,
         NewAlert {
@@ -372,19 +439,21 @@ pub async fn annul(pool: &PgPool, buyer_id: Uuid, compra_id: Uuid) -> Result<Com
              {compra_id}). Nada se movió de sus saldos; el enlace, el token o el código de \
              validación que recibió para esa compra ya no sirven."
         )];
-        notify::enqueue_notice(
-            &mut tx,
-            &notify::Notice {
-                to: &seller.contact_email,
-                name: &seller.razon_social,
-                recipient_lines: &[&seller_lines(&seller)],
-                subject: format!("{buyer} anuló una compra"),
-                paragraphs: &paragraphs,
-                action: None,
-            },
-            None,
-        )
-        .await?;
+        if let Some(to) = seller.contact_email.as_deref() {
+            notify::enqueue_notice(
+                &mut tx,
+                &notify::Notice {
+                    to,
+                    name: &seller.razon_social,
+                    recipient_lines: &[&seller_lines(&seller)],
+                    subject: format!("{buyer} anuló una compra"),
+                    paragraphs: &paragraphs,
+                    action: None,
+                },
+                None,
+            )
+            .await?;
+        }
     }
     finish(tx, compra_id, buyer_id).await
 }

@@ -20,6 +20,7 @@ mod history;
 mod seller;
 mod seller_access;
 mod steps;
+mod subsistence;
 
 pub use confirmation::{annul, confirm};
 pub use en_curso::{en_curso, en_curso_count};
@@ -30,6 +31,7 @@ pub use seller_access::{
     decline, decline_view, editor, submit_from_link, submit_from_ws,
 };
 pub use steps::{hand_to_seller, submit, upload_txt, ws_endpoint};
+pub use subsistence::caps as subsistence_caps;
 
 use domain::compra::SellerType;
 use domain::compra_status::{Channel, CompraEvent, CompraState, CompraStatus, transition};
@@ -167,6 +169,11 @@ impl Stored {
         CompraState::restore(status, channel).map_err(internal)
     }
 
+    /// The menu entry the purchase was registered under.
+    pub fn seller_type(&self) -> Result<SellerType, AppError> {
+        SellerType::parse(&self.draft.0.seller_type).map_err(internal)
+    }
+
     /// The validation code as the policy sees it, once one was ever sent (a code voided by an
     /// edit counts as spent: a new one is sent at once, but still counts against the sends).
     pub fn issued(&self) -> Option<IssuedCode> {
@@ -251,9 +258,15 @@ async fn create(
         ))
     })?;
     let compra_id = Uuid::new_v4();
+    // A seller without balances here sends nothing: the buyer types the lines (its only channel).
+    let channel = match seller_type.channels() {
+        [only @ Channel::Comprador] => Some(only.code()),
+        _ => None,
+    };
     sqlx::query(
-        "INSERT INTO compras (compra_id, buyer_id, created_by, seller_type, status, draft, expires_at)
-         VALUES ($1, $2, $3, $4, 'EN_GESTION_COMPRADOR', $5, now() + make_interval(mins => $6))",
+        "INSERT INTO compras (compra_id, buyer_id, created_by, seller_type, status, draft, expires_at,
+                              channel)
+         VALUES ($1, $2, $3, $4, 'EN_GESTION_COMPRADOR', $5, now() + make_interval(mins => $6), $7)",
     )
     .bind(compra_id)
     .bind(buyer_id)
@@ -261,6 +274,7 @@ async fn create(
     .bind(seller_type.code())
     .bind(Json(draft))
     .bind(vigencia().minutes)
+    .bind(channel)
     .execute(&mut *conn)
     .await?;
     lock(conn, compra_id, buyer_id).await
@@ -302,36 +316,36 @@ async fn begin_step(
     let mut tx = pool.begin().await?;
     let stored = open(&mut tx, user, buyer_id, compra_id, &typed).await?;
     let state = next(&stored.state()?, event)?;
-    let draft = merge(&stored, typed);
+    let draft = merge(&stored, typed)?;
     Ok((tx, stored, state, draft))
 }
 
 /// What the buyer typed, over what it may no longer change: the seller type (fixed by the menu),
 /// the seller once the purchase was handed to it, the lines and taxes the seller sent (URL, Web
 /// Service), and the minerals, codes and quantities the uploaded file brought (TXT).
-fn merge(stored: &Stored, typed: CompraDraft) -> CompraDraft {
+fn merge(stored: &Stored, typed: CompraDraft) -> Result<CompraDraft, AppError> {
     let kept = &stored.draft.0;
     let mut draft = typed;
     draft.seller_type = kept.seller_type.clone();
     if stored.seller_id.is_some() {
         draft.seller = kept.seller.clone();
     }
-    match stored.channel.as_deref() {
-        Some("URL" | "WEB_SERVICE") => {
+    match stored.state()?.channel() {
+        Some(Channel::Url | Channel::WebService) => {
             draft.lines = kept.lines.clone();
             draft.taxes = kept.taxes.clone();
         }
         // The file decides minerals, codes and quantities; the buyer may still type the values.
-        Some(_) => {
+        Some(Channel::Txt) => {
             let typed_values: Vec<String> = draft.lines.iter().map(|l| l.value.clone()).collect();
             draft.lines = kept.lines.clone();
             for (line, value) in draft.lines.iter_mut().zip(typed_values) {
                 line.value = value;
             }
         }
-        None => {}
+        Some(Channel::Comprador) | None => {}
     }
-    draft
+    Ok(draft)
 }
 
 /// Writes the purchase's new state and draft, and moves its expiry forward. Any validation code
@@ -379,6 +393,26 @@ async fn view(conn: &mut PgConnection, stored: &Stored) -> Result<CompraView, Ap
         }
         _ => None,
     };
+    // A miner's cupos left, before confirmation (never the miner's purchases themselves).
+    let cupos = match (stored.seller_type()?, stored.seller_id) {
+        (SellerType::MineroSubsistencia, Some(miner_id)) if !state.status().is_terminal() => {
+            let draft = &stored.draft.0;
+            let lines: Vec<_> = draft
+                .lines
+                .iter()
+                .filter_map(|line| {
+                    Some((
+                        domain::Mineral::resolve(&line.mineral).ok()?,
+                        domain::SaleQuantity::parse(&line.quantity).ok()?,
+                    ))
+                })
+                .collect();
+            let date =
+                Fecha::parse(&draft.transaction.transaction_date).unwrap_or_else(|_| today());
+            subsistence::cupos_left(conn, miner_id, &lines, date).await?
+        }
+        _ => Vec::new(),
+    };
     Ok(CompraView {
         compra_id: stored.compra_id,
         status: state.status(),
@@ -386,6 +420,7 @@ async fn view(conn: &mut PgConnection, stored: &Stored) -> Result<CompraView, Ap
         draft: stored.draft.0.clone(),
         seller,
         consent,
+        cupos,
         ptm_code: stored
             .ptm_code
             .map(|code| PtmTransactionCode::from(code).to_string()),

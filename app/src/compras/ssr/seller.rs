@@ -3,6 +3,7 @@
 
 use domain::compra::SellerType;
 use domain::limits::SELLER_LOOKUPS_PER_USER;
+use domain::subsistence_registry::RegistryState;
 use domain::{ApprovalStatus, Closings, CompraDraft, ValidationErrors};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -20,7 +21,8 @@ pub struct RegistrySeller {
     pub razon_social: String,
     pub document_type: String,
     pub document_number: String,
-    pub contact_email: String,
+    /// None only for a subsistence miner of the registry without email (the codes go by SMS).
+    pub contact_email: Option<String>,
     pub contact_mobile: String,
 }
 
@@ -29,7 +31,10 @@ impl RegistrySeller {
     pub fn contact(&self) -> SellerContact {
         SellerContact {
             razon_social: self.razon_social.clone(),
-            email: mask_email(&self.contact_email),
+            email: self
+                .contact_email
+                .as_deref()
+                .map_or_else(|| "sin correo".to_owned(), mask_email),
             mobile: mask_mobile(&self.contact_mobile),
         }
     }
@@ -61,29 +66,26 @@ pub async fn find_seller(
     draft: &CompraDraft,
 ) -> Result<RegistrySeller, AppError> {
     let (seller_type, seller) = seller_only(draft)?;
-    let kinds: &[&str] = match seller_type {
-        SellerType::ExplotadorMineroAutorizado => &["EXPLOTADOR_MINERO_AUTORIZADO"],
-        SellerType::Comercializador => &["COMERCIALIZADOR", "PLANTA_BENEFICIO"],
-        _ => {
-            return Err(AppError::Refused(
-                "Este tipo de compra aún no está disponible en Veta.".to_owned(),
-            ));
-        }
-    };
+    let kinds: Vec<&str> = seller_type
+        .registry_kinds()
+        .iter()
+        .map(|kind| kind.code())
+        .collect();
     let document = seller.document();
-    let found: Option<RegistrySeller> = sqlx::query_as(
+    let found = sqlx::query_as::<_, RegistryRowWithState>(
         "SELECT organization_id, razon_social, document_type, document_number, contact_email,
-                contact_mobile
+                contact_mobile, registry_state
          FROM organizations
          WHERE document_type = $1 AND document_number = $2 AND kind = ANY($3)
            AND approval_status = $4",
     )
     .bind(document.document_type().code())
     .bind(document.as_str())
-    .bind(kinds)
+    .bind(&kinds)
     .bind(ApprovalStatus::Aprobada.code())
     .fetch_optional(&mut *conn)
-    .await?;
+    .await?
+    .map(|row| (row.seller, row.registry_state));
     let not_found = || {
         AppError::Invalid(ValidationErrors::one(
             "seller.document_number",
@@ -94,7 +96,23 @@ pub async fn find_seller(
             },
         ))
     };
-    let found = found.ok_or_else(not_found)?;
+    let (found, registry_state) = found.ok_or_else(not_found)?;
+    // A subsistence miner sells only while the registry holds it active.
+    if seller_type == SellerType::MineroSubsistencia
+        && registry_state.as_deref() != Some(RegistryState::Activo.code())
+    {
+        let error = match registry_state {
+            None => not_found(),
+            Some(_) => AppError::Invalid(ValidationErrors::one(
+                "seller.document_number",
+                "Número de documento",
+                &SellerLookupError::MinerInactive {
+                    name: found.razon_social.clone(),
+                },
+            )),
+        };
+        return Err(error);
+    }
     if found.organization_id == buyer_id {
         return Err(AppError::Invalid(ValidationErrors::one(
             "seller.document_number",
@@ -123,6 +141,14 @@ pub async fn find_seller(
         }
     }
     Ok(found)
+}
+
+/// A registry row with the subsistence miners' registry state beside it.
+#[derive(sqlx::FromRow)]
+struct RegistryRowWithState {
+    #[sqlx(flatten)]
+    seller: RegistrySeller,
+    registry_state: Option<String>,
 }
 
 /// The seller's identity alone, by `domain`'s rules: the transaction section is replaced by one
@@ -157,6 +183,10 @@ pub enum SellerLookupError {
         seller_type: SellerType,
         document: String,
     },
+    #[error(
+        "{name} está «inactivo» en el registro de mineros de subsistencia: no puede vender mientras la alcaldía no lo reactive."
+    )]
+    MinerInactive { name: String },
     #[error("El vendedor es su propia organización: una compra es entre dos organizaciones.")]
     Itself,
     #[error("El título {codigo_expediente} no está registrado a nombre de {razon_social}.")]
@@ -170,6 +200,7 @@ impl domain::ErrorCode for SellerLookupError {
     fn code(&self) -> &'static str {
         match self {
             Self::NotRegistered { .. } => "seller_not_registered",
+            Self::MinerInactive { .. } => "seller_miner_inactive",
             Self::Itself => "seller_is_buyer",
             Self::TitleNotHeld { .. } => "seller_title_not_held",
         }

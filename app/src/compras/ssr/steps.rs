@@ -1,6 +1,7 @@
 //! The buyer's steps that hand the purchase over: to the seller (link or Web Service token), from
 //! the seller's TXT file, and for confirmation (the validation code goes to the seller).
 
+use domain::compra::SellerType;
 use domain::compra_status::{CompraEvent, SellerChannel};
 use domain::limits::{
     BALANCE_REFUSALS_PER_BUYER_SELLER, PURCHASES_PER_BUYER_SELLER,
@@ -69,7 +70,8 @@ pub async fn hand_to_seller(
     let email = match via {
         SellerChannel::Url => letter.link_email(&draft, &secret),
         SellerChannel::WebService => letter.ws_email(stored.compra_id, &secret),
-    };
+    }
+    .ok_or_else(|| internal("a seller with balances here has an email"))?;
     let secrets = notify::Secrets {
         values: vec![&secret, &decline_secret],
         valid_minutes: super::vigencia().minutes,
@@ -118,25 +120,29 @@ impl SellerLetter<'_> {
         )
     }
 
-    /// An email to the seller's registered contact.
+    /// An email to the seller's registered contact (none for a miner of the registry without
+    /// email: the SMS carries what it must know).
     pub fn email(
         &self,
         subject: String,
         paragraphs: &[String],
         action: Option<(&str, &str)>,
-    ) -> OutgoingEmail {
-        notify::Notice {
-            to: &self.seller.contact_email,
-            name: &self.seller.razon_social,
-            recipient_lines: &[&seller_lines(self.seller)],
-            subject,
-            paragraphs,
-            action,
-        }
-        .email()
+    ) -> Option<OutgoingEmail> {
+        let to = self.seller.contact_email.as_deref()?;
+        Some(
+            notify::Notice {
+                to,
+                name: &self.seller.razon_social,
+                recipient_lines: &[&seller_lines(self.seller)],
+                subject,
+                paragraphs,
+                action,
+            }
+            .email(),
+        )
     }
 
-    fn link_email(&self, draft: &CompraDraft, secret: &str) -> OutgoingEmail {
+    fn link_email(&self, draft: &CompraDraft, secret: &str) -> Option<OutgoingEmail> {
         let url = format!("{}/venta/{secret}", self.public_url.0);
         let paragraphs = [
             format!(
@@ -160,7 +166,7 @@ impl SellerLetter<'_> {
         )
     }
 
-    fn ws_email(&self, compra_id: Uuid, secret: &str) -> OutgoingEmail {
+    fn ws_email(&self, compra_id: Uuid, secret: &str) -> Option<OutgoingEmail> {
         let paragraphs = [
             format!(
                 "{} registra en Veta una compra de minerales a su organización. Envíe el \
@@ -301,17 +307,27 @@ pub async fn submit(
     PURPOSE
         .check_resend(stored.issued().as_ref())
         .map_err(AppError::from)?;
-    let compra = match validate_complete(&mut tx, &draft, seller_id, BalanceReader::Buyer).await {
-        Ok(compra) => compra,
-        Err(refusal) if is_balance_refusal(&refusal) => {
-            // Counted in a transaction of its own: the step's is undone.
-            tx.rollback().await?;
-            let mut tx = pool.begin().await?;
-            limits::record(&mut tx, &BALANCE_REFUSALS_PER_BUYER_SELLER, &pair, None).await?;
-            tx.commit().await?;
-            return Err(refusal);
+    let compra = if stored.seller_type()? == SellerType::MineroSubsistencia {
+        // A miner holds no balances here: its cupos are the bound (checked again, under its
+        // lock, at confirmation).
+        let compra = draft
+            .validate(today(), &Closings::none())
+            .map_err(AppError::Invalid)?;
+        super::subsistence::check(&mut tx, seller_id, &compra, false).await?;
+        compra
+    } else {
+        match validate_complete(&mut tx, &draft, seller_id, BalanceReader::Buyer).await {
+            Ok(compra) => compra,
+            Err(refusal) if is_balance_refusal(&refusal) => {
+                // Counted in a transaction of its own: the step's is undone.
+                tx.rollback().await?;
+                let mut tx = pool.begin().await?;
+                limits::record(&mut tx, &BALANCE_REFUSALS_PER_BUYER_SELLER, &pair, None).await?;
+                tx.commit().await?;
+                return Err(refusal);
+            }
+            Err(refusal) => return Err(refusal),
         }
-        Err(refusal) => return Err(refusal),
     };
     count_new_purchase(&mut tx, &stored, buyer_id, &seller).await?;
     store(&mut tx, stored.compra_id, state, &draft).await?;
