@@ -300,3 +300,16 @@ pub async fn chosen_file(input: &leptos::web_sys::HtmlInputElement) -> Option<(S
         leptos::web_sys::js_sys::Uint8Array::new(&buffer).to_vec(),
     ))
 }
+
+/// Today in Colombia by the browser's clock (the server checks again with its own).
+pub fn browser_today() -> domain::Fecha {
+    use leptos::web_sys::js_sys::Date;
+    const BOGOTA_OFFSET_MS: f64 = 5.0 * 3600.0 * 1000.0;
+    let bogota = Date::new(&(Date::now() - BOGOTA_OFFSET_MS).into());
+    domain::Fecha::from_calendar(
+        bogota.get_utc_full_year() as i32,
+        bogota.get_utc_month() as i32 + 1,
+        bogota.get_utc_date() as i32,
+    )
+    .unwrap_or_else(|_| domain::Fecha::parse("01/01/2025").expect("a valid date"))
+}

@@ -11,8 +11,8 @@ use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
 use crate::{
-    alerts, approval, auth, codigos_origen, compras, ledger, miner_registry, organizations, saldos,
-    users,
+    alerts, approval, auth, codigos_origen, compras, initial_balances, ledger, miner_registry,
+    organizations, saldos, users,
 };
 
 /// One lazy route per page: no route data of its own (the pages load theirs), a view that renders
@@ -60,6 +60,8 @@ lazy_pages! {
     Balances => saldos::BalancesPage;
     /// `/saldos/:codigo`
     Movements => saldos::MovementsPage;
+    /// `/saldos-iniciales`
+    InitialBalances => initial_balances::InitialBalancesPage;
     /// `/reenviar-saldos`
     ResendBalances => saldos::ResendBalancesPage;
     /// `/compras/explotador-minero-autorizado`

@@ -14,6 +14,7 @@ pub mod codigos_origen;
 pub mod compras;
 pub mod error;
 mod forms;
+pub mod initial_balances;
 mod layout;
 mod lazy;
 pub mod ledger;
@@ -122,6 +123,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/saldos") view={Lazy::<lazy::Balances>::new()} />
                     <Route path=path!("/saldos/:codigo") view={Lazy::<lazy::Movements>::new()} />
                     <Route path=path!("/reenviar-saldos") view={Lazy::<lazy::ResendBalances>::new()} />
+                    <Route path=path!("/saldos-iniciales") view={Lazy::<lazy::InitialBalances>::new()} />
                     <Route path=path!("/compras/explotador-minero-autorizado") view={Lazy::<lazy::CompraExplotador>::new()} />
                     <Route path=path!("/compras/comercializador") view={Lazy::<lazy::CompraComercializador>::new()} />
                     <Route path=path!("/compras/minero-de-subsistencia") view={Lazy::<lazy::CompraMineroSubsistencia>::new()} />
@@ -131,7 +133,6 @@ pub fn App() -> impl IntoView {
                     // Sections of the menu not built yet (see `sections`); never a catch-all
                     // parameter here, which would shadow the static files.
                     <Route path=path!("/compras/:seccion") view=pages::SectionPage />
-                    <Route path=path!("/saldos-iniciales") view=pages::SectionPage />
                     <Route path=path!("/reversion-compra") view=pages::SectionPage />
                     <Route path=path!("/transformaciones") view=pages::SectionPage />
                     <Route path=path!("/reversion-transformacion") view=pages::SectionPage />

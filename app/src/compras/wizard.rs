@@ -6,8 +6,8 @@
 use domain::compra::SellerType;
 use domain::compra_status::{Channel, CompraEvent, CompraState, CompraStatus, SellerChannel};
 use domain::{
-    Closings, CompraDraft, Currency, Departamento, DocumentType, Fecha, Sha256Hex,
-    TransactionDraft, ValidationErrors,
+    Closings, CompraDraft, Currency, Departamento, DocumentType, Sha256Hex, TransactionDraft,
+    ValidationErrors,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,7 +21,7 @@ use super::{
     submit_compra, txt_errors, upload_txt,
 };
 use crate::error::AppError;
-use crate::forms::{BoundField, BoundSelect, FormMessage, FormState, chosen_file};
+use crate::forms::{BoundField, BoundSelect, FormMessage, FormState, browser_today, chosen_file};
 use crate::pages::PurchaseRoleGate;
 use crate::sections;
 use crate::users::AccessMessage;
@@ -80,19 +80,6 @@ pub fn ResumePage() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-/// Today in Colombia by the browser's clock (the server checks again with its own).
-fn browser_today() -> Fecha {
-    use leptos::web_sys::js_sys::Date;
-    const BOGOTA_OFFSET_MS: f64 = 5.0 * 3600.0 * 1000.0;
-    let bogota = Date::new(&(Date::now() - BOGOTA_OFFSET_MS).into());
-    Fecha::from_calendar(
-        bogota.get_utc_full_year() as i32,
-        bogota.get_utc_month() as i32 + 1,
-        bogota.get_utc_date() as i32,
-    )
-    .unwrap_or_else(|_| Fecha::parse("01/01/2025").expect("a valid date"))
 }
 
 /// The browser's check, without the razón social: the server fills it in from the registry.

@@ -8,6 +8,7 @@ mod consent;
 mod health;
 mod helpers;
 mod history;
+mod initial_balances;
 mod ledger;
 mod limits;
 mod malformed;

@@ -78,7 +78,10 @@ async fn a_section_not_built_yet_says_so(pool: PgPool) {
         assert!(response.body.contains("aún no está disponible"), "{uri}");
     }
     // The purchase wizards are built.
-    for uri in ["/compras/comercializador", "/compras/minero-de-subsistencia"] {
+    for uri in [
+        "/compras/comercializador",
+        "/compras/minero-de-subsistencia",
+    ] {
         let response = app.get(uri).await;
         assert_eq!(response.status, StatusCode::OK, "{uri}");
         assert!(response.body.contains("Datos del vendedor"), "{uri}");
