@@ -70,6 +70,10 @@ lazy_pages! {
     CompraComercializador => compras::CompraComercializadorPage;
     /// `/compras/minero-de-subsistencia`
     CompraMineroSubsistencia => compras::CompraMineroSubsistenciaPage;
+    /// `/compras/sin-identificacion-de-origen`
+    CompraSinOrigen => compras::SinOrigenPage;
+    /// `/auditoria/compras-sin-origen`
+    SinOrigenAudit => compras::SinOrigenAuditPage;
     /// `/compras/retomar/:id`
     ResumeCompra => compras::ResumePage;
     /// `/transacciones-en-curso`

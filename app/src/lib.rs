@@ -127,6 +127,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/compras/explotador-minero-autorizado") view={Lazy::<lazy::CompraExplotador>::new()} />
                     <Route path=path!("/compras/comercializador") view={Lazy::<lazy::CompraComercializador>::new()} />
                     <Route path=path!("/compras/minero-de-subsistencia") view={Lazy::<lazy::CompraMineroSubsistencia>::new()} />
+                    <Route path=path!("/compras/sin-identificacion-de-origen") view={Lazy::<lazy::CompraSinOrigen>::new()} />
+                    <Route path=path!("/auditoria/compras-sin-origen") view={Lazy::<lazy::SinOrigenAudit>::new()} />
                     <Route path=path!("/compras/retomar/:id") view={Lazy::<lazy::ResumeCompra>::new()} />
                     <Route path=path!("/transacciones-en-curso") view={Lazy::<lazy::EnCurso>::new()} />
                     <Route path=path!("/compras/historial") view={Lazy::<lazy::History>::new()} />

@@ -3,6 +3,7 @@
 //! the balances TXT attached (the file a seller fills in and its buyer uploads). Every read is
 //! scoped to the signed-in user's organisation; the platform roles have "Verificación del libro".
 
+use domain::codigo_origen::OriginSource;
 use domain::{Mineral, MovementKind, Quantity, Unit};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,6 +22,8 @@ pub struct SaldoRow {
     pub mineral: Mineral,
     pub quantity: Quantity,
     pub unit: Unit,
+    /// Where the code's mineral came from (a balance without identified origin says so).
+    pub source: OriginSource,
     /// `DD/MM/AAAA HH:MM`, Bogotá time.
     pub last_movement: String,
 }
@@ -41,6 +44,7 @@ pub struct MovimientoRow {
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use domain::balances_txt::{TXT_MAX_BYTES, write_balances_txt};
+    use domain::codigo_origen::OriginSource;
     use domain::{BalanceEntry, BalanceRow, Fecha};
     use sqlx::PgPool;
     use time::OffsetDateTime;
@@ -87,10 +91,22 @@ pub mod ssr {
     pub async fn saldos(
         pool: &PgPool,
         organization_id: Uuid,
-    ) -> Result<Vec<(BalanceEntry, OffsetDateTime)>, AppError> {
+    ) -> Result<Vec<(BalanceEntry, OriginSource, OffsetDateTime)>, AppError> {
         let entries = balances_of(pool, organization_id).await?;
         let last = last_movements_of(pool, organization_id).await?;
-        Ok(entries
+        let codes: Vec<String> = entries
+            .iter()
+            .map(|e| e.codigo_origen.to_string())
+            .collect();
+        let sources: std::collections::HashMap<String, String> = sqlx::query_as(
+            "SELECT codigo_origen::text, source FROM origin_codes WHERE codigo_origen = ANY($1)",
+        )
+        .bind(&codes)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .collect();
+        entries
             .into_iter()
             .map(|entry| {
                 let key = domain::BalanceKey {
@@ -103,9 +119,13 @@ pub mod ssr {
                     .get(&key)
                     .copied()
                     .unwrap_or_else(OffsetDateTime::now_utc);
-                (entry, at)
+                let source = sources
+                    .get(&entry.codigo_origen.to_string())
+                    .and_then(|code| OriginSource::from_code(code))
+                    .ok_or(AppError::Internal)?;
+                Ok((entry, source, at))
             })
-            .collect())
+            .collect()
     }
 
     /// An organisation's balances email: its current balances listed, the balances TXT
@@ -157,7 +177,7 @@ pub mod ssr {
         let saldos = saldos(pool, organization_id).await?;
         let rows: Vec<BalanceRow> = saldos
             .iter()
-            .map(|(entry, at)| BalanceRow {
+            .map(|(entry, _, at)| BalanceRow {
                 codigo_origen: entry.codigo_origen,
                 mineral: entry.mineral,
                 disponible: entry.quantity,
@@ -189,7 +209,7 @@ pub mod ssr {
 
         let lines: Vec<String> = saldos
             .iter()
-            .map(|(entry, at)| {
+            .map(|(entry, _, at)| {
                 format!(
                     "{} · {} · {} {} · último movimiento {}",
                     entry.codigo_origen,
@@ -305,11 +325,12 @@ pub async fn list_balances() -> Result<Vec<SaldoRow>, AppError> {
             Ok(ssr::saldos(&pool, organization_id)
                 .await?
                 .into_iter()
-                .map(|(entry, at)| SaldoRow {
+                .map(|(entry, source, at)| SaldoRow {
                     codigo_origen: entry.codigo_origen.to_string(),
                     mineral: entry.mineral,
                     quantity: entry.quantity,
                     unit: entry.unit,
+                    source,
                     last_movement: ssr::fecha_hora(at),
                 })
                 .collect())
@@ -420,7 +441,7 @@ fn BalancesTable(rows: Vec<SaldoRow>) -> impl IntoView {
             <table class="tabla">
                 <thead><tr>
                     <th>"Código de origen"</th><th>"Mineral"</th><th>"Cantidad"</th>
-                    <th>"Unidad"</th><th>"Último movimiento"</th>
+                    <th>"Unidad"</th><th>"Procedencia"</th><th>"Último movimiento"</th>
                 </tr></thead>
                 <tbody>
                     {rows.into_iter().map(|row| view! {
@@ -433,6 +454,7 @@ fn BalancesTable(rows: Vec<SaldoRow>) -> impl IntoView {
                             <td>{row.mineral.name()}</td>
                             <td>{row.quantity.to_string()}</td>
                             <td>{row.unit.code()}</td>
+                            <td data-procedencia=row.source.code()>{row.source.label()}</td>
                             <td>{row.last_movement}</td>
                         </tr>
                     }).collect_view()}

@@ -37,8 +37,19 @@ ALTER TABLE ledger_postings ADD CONSTRAINT ledger_postings_kind_check
 ALTER TABLE compras DROP CONSTRAINT compras_channel_check;
 ALTER TABLE compras ADD CONSTRAINT compras_channel_check
     CHECK (channel IN ('URL', 'WEB_SERVICE', 'TXT', 'COMPRADOR'));
--- What the buyer declares of a purchase without identified origin (where the mineral comes from).
-ALTER TABLE compras ADD COLUMN origin_declaration text CHECK (length(origin_declaration) <= 2000);
+-- A purchase without identified origin: what the buyer declares of where the material comes from,
+-- and the grams it counts against the buyer's monthly limit, in the month of its transaction date
+-- (domain::sin_origen).
+ALTER TABLE compras
+    ADD COLUMN origin_declaration text CHECK (length(origin_declaration) <= 2000),
+    ADD COLUMN sin_origen_grams   numeric(24, 10) CHECK (sin_origen_grams > 0),
+    ADD COLUMN sin_origen_month   date CHECK (extract(day FROM sin_origen_month) = 1),
+    ADD CONSTRAINT compras_sin_origen_fields CHECK (
+        (origin_declaration IS NULL) = (sin_origen_grams IS NULL)
+        AND (origin_declaration IS NULL) = (sin_origen_month IS NULL));
+-- The buyer's monthly sum, and the auditor's list.
+CREATE INDEX compras_sin_origen ON compras (buyer_id, sin_origen_month)
+    WHERE sin_origen_month IS NOT NULL;
 
 -- What each confirmed purchase took from a subsistence miner's cupo, per row of the table of
 -- Resolución 40103 de 2017 (domain::SubsistenceMineral), in the row's unit, dated by the

@@ -6,6 +6,7 @@ use std::fmt;
 use app::auth::ssr::CodeKey;
 use app::auth::ssr::request::TrustedProxies;
 use app::compras::ssr::CompraVigencia;
+use domain::sin_origen::SinOrigenLimit;
 use domain::subsistence::{SubsistenceCap, SubsistenceCaps, SubsistenceMineral};
 use leptos::config::LeptosOptions;
 
@@ -101,6 +102,9 @@ pub struct Settings {
     pub compra_vigencia: CompraVigencia,
     /// The cupos of subsistence miners (`VETA_CUPO_<FILA>`, Resolución 40103 de 2017 by default).
     pub subsistence_caps: SubsistenceCaps,
+    /// Grams a buyer may register without identified origin a month
+    /// (`VETA_SIN_ORIGEN_LIMITE_G_MES`, default 1 000).
+    pub sin_origen_limit: SinOrigenLimit,
 }
 
 /// Default of `DATABASE_MAX_CONNECTIONS`.
@@ -175,7 +179,8 @@ impl Settings {
             public_url,
             demo_data,
             compra_vigencia,
-            subsistence_caps: subsistence_caps(var)?,
+            subsistence_caps: subsistence_caps(&var)?,
+            sin_origen_limit: sin_origen_limit(&var)?,
         })
     }
 }
@@ -183,7 +188,9 @@ impl Settings {
 /// The cupos of subsistence miners: for each row of the table, `VETA_CUPO_<CÓDIGO DE LA FILA>`
 /// (`VETA_CUPO_METALES_PRECIOSOS=35/420`: monthly/yearly in the row's unit; `-/420` enforces only
 /// the yearly cap). Unset rows keep Resolución 40103 de 2017's figures (domain::subsistence).
-fn subsistence_caps(var: impl Fn(&str) -> Option<String>) -> Result<SubsistenceCaps, StartupError> {
+fn subsistence_caps(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<SubsistenceCaps, StartupError> {
     let invalid = || StartupError::InvalidSetting {
         name: "VETA_CUPO_<FILA>",
         reason: "cada cupo se escribe mensual/anual en la unidad de la fila (p. ej. 35/420, o -/420 \
@@ -214,6 +221,23 @@ fn subsistence_caps(var: impl Fn(&str) -> Option<String>) -> Result<SubsistenceC
     }
     caps.validate().map_err(|_| invalid())?;
     Ok(caps)
+}
+
+/// `VETA_SIN_ORIGEN_LIMITE_G_MES`: grams, a positive number.
+fn sin_origen_limit(var: &impl Fn(&str) -> Option<String>) -> Result<SinOrigenLimit, StartupError> {
+    match var("VETA_SIN_ORIGEN_LIMITE_G_MES") {
+        None => Ok(SinOrigenLimit::default()),
+        Some(raw) => raw
+            .trim()
+            .parse::<rust_decimal::Decimal>()
+            .ok()
+            .filter(|grams| grams.is_sign_positive() && !grams.is_zero())
+            .map(|grams_per_month| SinOrigenLimit { grams_per_month })
+            .ok_or(StartupError::InvalidSetting {
+                name: "VETA_SIN_ORIGEN_LIMITE_G_MES",
+                reason: "debe ser un número de gramos mayor que cero (p. ej. 1000)",
+            }),
+    }
 }
 
 /// The site options of `Leptos.toml`, overridden by any `LEPTOS_*` variable.

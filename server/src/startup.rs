@@ -33,6 +33,8 @@ pub struct AppState {
     pub compra_vigencia: CompraVigencia,
     /// The cupos of subsistence miners.
     pub subsistence_caps: domain::SubsistenceCaps,
+    /// The monthly limit of purchases without identified origin.
+    pub sin_origen_limit: domain::sin_origen::SinOrigenLimit,
     /// The key of the hashes of short codes.
     pub code_key: CodeKey,
     /// The reverse proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
@@ -121,6 +123,7 @@ impl Application {
             dev_sms_log: sms.is_recording(),
             compra_vigencia: settings.compra_vigencia,
             subsistence_caps: settings.subsistence_caps,
+            sin_origen_limit: settings.sin_origen_limit,
             code_key: settings.code_key,
             trusted_proxies: settings.trusted_proxies,
         });
@@ -156,6 +159,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let vigencia = state.compra_vigencia;
     let subsistence_caps = state.subsistence_caps.clone();
+    let sin_origen_limit = state.sin_origen_limit;
     let code_key = state.code_key.clone();
     let trusted_proxies = state.trusted_proxies.clone();
     let mut router = Router::new()
@@ -177,6 +181,7 @@ pub fn router(state: AppState) -> Router {
                 provide_context(public_url.clone());
                 provide_context(vigencia);
                 provide_context(subsistence_caps.clone());
+                provide_context(sin_origen_limit);
                 provide_context(code_key.clone());
                 provide_context(trusted_proxies.clone());
             },

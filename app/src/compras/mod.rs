@@ -12,6 +12,8 @@ mod decline;
 mod en_curso;
 mod history;
 mod pager;
+mod sin_origen;
+mod transaction_fields;
 mod valores;
 mod venta;
 mod wizard;
@@ -22,6 +24,7 @@ pub mod ssr;
 pub use decline::DeclinePage;
 pub use en_curso::{EnCursoBell, EnCursoPage};
 pub use history::HistoryPage;
+pub use sin_origen::{SinOrigenAuditPage, SinOrigenPage};
 pub use venta::SellerEditorPage;
 pub use wizard::{
     CompraComercializadorPage, CompraExplotadorPage, CompraMineroSubsistenciaPage, ResumePage,
@@ -133,6 +136,23 @@ impl Pages {
             count: u32::try_from(total.div_ceil(rows)).unwrap_or(u32::MAX),
         }
     }
+}
+
+/// A purchase without identified origin, as the auditor's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SinOrigenRow {
+    /// `DD/MM/AAAA HH:MM`.
+    pub registered: String,
+    pub buyer: String,
+    /// Name and document, as the buyer typed them.
+    pub seller: String,
+    /// Each line: mineral, quantity, unit.
+    pub lines: Vec<String>,
+    /// What it counted against the buyer's monthly limit.
+    pub grams: String,
+    pub declaration: String,
+    pub sha256: String,
+    pub ptm_code: String,
 }
 
 /// A confirmed purchase.
@@ -283,6 +303,46 @@ pub async fn confirm_compra(compra_id: Uuid, code: String) -> Result<Confirmacio
         async move {
             let (pool, _, buyer_id) = ssr::buyer().await?;
             ssr::confirm(&pool, buyer_id, compra_id, &code).await
+        }
+        .await,
+    )
+}
+
+/// "Registrar compra" of a purchase without identified origin: registered and posted at once.
+/// `compra_id` is the form's own id, so that a retried request registers nothing twice.
+#[server(endpoint = "compras/sin-origen/registrar")]
+pub async fn register_sin_origen(
+    compra_id: Uuid,
+    draft: CompraDraft,
+    declaration: String,
+) -> Result<Confirmacion, AppError> {
+    crate::error::with_status(
+        async move {
+            let (pool, user, buyer_id) = ssr::buyer().await?;
+            ssr::register_sin_origen(
+                &pool,
+                (user.user_id, buyer_id),
+                compra_id,
+                draft,
+                &declaration,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Every purchase without identified origin (the *Auditor ANM* and the *Administrador OTTM*).
+#[server(endpoint = "compras/sin-origen/auditoria")]
+pub async fn list_sin_origen() -> Result<Vec<SinOrigenRow>, AppError> {
+    crate::error::with_status(
+        async move {
+            let pool = crate::auth::ssr::pool()?;
+            let user = crate::auth::ssr::sessions::require(&pool).await?;
+            if !user.role.is_platform() {
+                return Err(AppError::Forbidden);
+            }
+            ssr::sin_origen_audit(&pool).await
         }
         .await,
     )

@@ -5,16 +5,14 @@
 
 use domain::compra::SellerType;
 use domain::compra_status::{Channel, CompraEvent, CompraState, CompraStatus, SellerChannel};
-use domain::{
-    Closings, CompraDraft, Currency, Departamento, DocumentType, Sha256Hex, TransactionDraft,
-    ValidationErrors,
-};
+use domain::{Closings, CompraDraft, Currency, DocumentType, TransactionDraft, ValidationErrors};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
+use super::transaction_fields::TransactionFields;
 use super::valores::{LinesTable, SaleValuesPanel, TypedLinesTable, Typing};
 use super::{
     CompraView, annul_compra, confirm_compra, find_seller, get_compra, hand_to_seller, save_compra,
@@ -260,15 +258,6 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
             );
         });
     };
-    let on_sha_file = move |ev: leptos::ev::Event| {
-        let input: leptos::web_sys::HtmlInputElement = event_target(&ev);
-        leptos::task::spawn_local(async move {
-            if let Some((_, bytes)) = chosen_file(&input).await {
-                let digest = Sha256Hex::of_bytes(&bytes).to_string();
-                transaction.update(|t| t.sha256 = digest);
-            }
-        });
-    };
     let on_submit = move |_| {
         let typed = draft();
         if state
@@ -317,38 +306,10 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
         .filter(|t| seller_type.allows_document_type(*t))
         .map(|t| (t.code().to_owned(), t.label().to_owned()))
         .collect();
-    let currencies: Vec<(String, String)> = Currency::ALL
-        .into_iter()
-        .map(|c| (c.code().to_owned(), format!("{} — {}", c.code(), c.label())))
-        .collect();
-    let departamentos: Vec<(String, String)> = Departamento::all()
-        .iter()
-        .map(|d| (d.code().to_owned(), d.name().to_owned()))
-        .collect();
-    let municipios = Signal::derive(move || {
-        Departamento::find(&transaction.read().departamento)
-            .map(|d| {
-                d.municipios()
-                    .iter()
-                    .map(|m| (m.code().to_owned(), m.name().to_owned()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    });
     let (expediente, set_expediente) = bind!(seller.codigo_expediente);
     let (document_type, set_document_type) = bind!(seller.document_type);
     let (document_number, set_document_number) = bind!(seller.document_number);
     let (razon_social, set_razon_social) = bind!(seller.razon_social);
-    let (invoice_date, set_invoice_date) = bind!(transaction.invoice_date);
-    let (transaction_date, set_transaction_date) = bind!(transaction.transaction_date);
-    let (sha256, set_sha256) = bind!(transaction.sha256);
-    let (currency, set_currency) = bind!(transaction.currency);
-    let (departamento, set_departamento) = bind!(transaction.departamento);
-    let (municipio, set_municipio) = bind!(transaction.municipio);
-    let set_departamento = Callback::new(move |value: String| {
-        set_departamento.run(value);
-        transaction.update(|t| t.municipio.clear());
-    });
     // The menu's words: "Explotador Minero Autorizado", "Comercializador".
     let title = match seller_type {
         SellerType::SinIdentificacionOrigen => sections::COMPRAS[0].title,
@@ -399,28 +360,8 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
 
     }
     .into_any();
-    let transaction_section = view! {
-            <h2>"Datos de la transacción"</h2>
-            <BoundField label="Fecha de factura" path="transaction.invoice_date" state
-                value=invoice_date set=set_invoice_date required=true hint="DD/MM/AAAA" />
-            <BoundField label="Fecha de transacción" path="transaction.transaction_date" state
-                value=transaction_date set=set_transaction_date required=true hint="DD/MM/AAAA" />
-            <div class="campo">
-                <label for="campo-soporte">"Soporte de verificación del vendedor"</label>
-                <input id="campo-soporte" type="file" on:change=on_sha_file />
-                <p class="ayuda">"Veta calcula en su navegador el código SHA-256 del archivo; el archivo no se envía."</p>
-            </div>
-            <BoundField label="Código SHA-256" path="transaction.sha256" state
-                value=sha256 set=set_sha256 required=true hint="64 caracteres hexadecimales; se llena al elegir el soporte, o escríbalo." />
-            <BoundSelect label="Moneda" path="transaction.currency" state
-                options=Signal::stored(currencies.clone()) value=currency set=set_currency required=true />
-            <BoundSelect label="Departamento" path="transaction.departamento" state
-                options=Signal::stored(departamentos.clone()) value=departamento set=set_departamento required=true />
-            <BoundSelect label="Municipio" path="transaction.municipio" state
-                options=municipios value=municipio set=set_municipio required=true />
-
-    }
-    .into_any();
+    let transaction_section = view! { <TransactionFields transaction state /> }.into_any();
+    let currency = Signal::derive(move || transaction.read().currency.clone());
     let lines_section = if buyer_types_lines {
         view! {
             <TypedLinesTable lines state typing minerals editable=buyer_edits_values />

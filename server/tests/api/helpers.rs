@@ -48,6 +48,7 @@ impl TestApp {
             dev_sms_log: true,
             compra_vigencia: app::compras::ssr::CompraVigencia::default(),
             subsistence_caps: caps,
+            sin_origen_limit: domain::sin_origen::SinOrigenLimit::default(),
             code_key: app::auth::ssr::CodeKey::new([7; 32]),
             trusted_proxies: Default::default(),
         });

@@ -16,6 +16,7 @@ mod outbox;
 mod pages;
 mod registration;
 mod schema;
+mod sin_origen;
 mod startup;
 mod subsistence;
 mod users;

@@ -479,7 +479,7 @@ pub(super) async fn end(
     Ok(())
 }
 
-fn random_bytes() -> [u8; 16] {
+pub(super) fn random_bytes() -> [u8; 16] {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the operating system's random source is available");
     bytes

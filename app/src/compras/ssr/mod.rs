@@ -19,6 +19,7 @@ mod en_curso;
 mod history;
 mod seller;
 mod seller_access;
+mod sin_origen;
 mod steps;
 mod subsistence;
 
@@ -30,8 +31,8 @@ pub use seller_access::{
     IdentityError, SellerAccessError, SellerIdentity, WsOutcome, WsRefusal, check_ws_token,
     decline, decline_view, editor, submit_from_link, submit_from_ws,
 };
+pub use sin_origen::{audit_list as sin_origen_audit, register as register_sin_origen};
 pub use steps::{hand_to_seller, submit, upload_txt, ws_endpoint};
-pub use subsistence::caps as subsistence_caps;
 
 use domain::compra::SellerType;
 use domain::compra_status::{Channel, CompraEvent, CompraState, CompraStatus, transition};

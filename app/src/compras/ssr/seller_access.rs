@@ -108,7 +108,7 @@ pub async fn editor(pool: &PgPool, secret: &str) -> Result<SellerEditor, AppErro
     let rows = saldos(pool, seller_id)
         .await?
         .into_iter()
-        .map(|(entry, at)| SaldoDisponible {
+        .map(|(entry, _, at)| SaldoDisponible {
             codigo_origen: entry.codigo_origen.to_string(),
             mineral: entry.mineral,
             disponible: entry.quantity,
