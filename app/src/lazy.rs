@@ -74,6 +74,8 @@ lazy_pages! {
     CompraSinOrigen => compras::SinOrigenPage;
     /// `/auditoria/compras-sin-origen`
     SinOrigenAudit => compras::SinOrigenAuditPage;
+    /// `/compras/detalle/:id`
+    CompraDetail => compras::DetailPage;
     /// `/compras/retomar/:id`
     ResumeCompra => compras::ResumePage;
     /// `/transacciones-en-curso`

@@ -130,11 +130,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/compras/sin-identificacion-de-origen") view={Lazy::<lazy::CompraSinOrigen>::new()} />
                     <Route path=path!("/auditoria/compras-sin-origen") view={Lazy::<lazy::SinOrigenAudit>::new()} />
                     <Route path=path!("/compras/retomar/:id") view={Lazy::<lazy::ResumeCompra>::new()} />
+                    <Route path=path!("/compras/detalle/:id") view={Lazy::<lazy::CompraDetail>::new()} />
                     <Route path=path!("/transacciones-en-curso") view={Lazy::<lazy::EnCurso>::new()} />
                     <Route path=path!("/compras/historial") view={Lazy::<lazy::History>::new()} />
                     // Sections of the menu not built yet (see `sections`); never a catch-all
                     // parameter here, which would shadow the static files.
-                    <Route path=path!("/compras/:seccion") view=pages::SectionPage />
                     <Route path=path!("/reversion-compra") view=pages::SectionPage />
                     <Route path=path!("/transformaciones") view=pages::SectionPage />
                     <Route path=path!("/reversion-transformacion") view=pages::SectionPage />

@@ -98,6 +98,11 @@ impl MovementKind {
         }
     }
 
+    /// Reads a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+
     /// Whether the movement adds to the balance (otherwise it subtracts).
     pub fn adds(self) -> bool {
         matches!(

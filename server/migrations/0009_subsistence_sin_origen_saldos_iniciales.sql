@@ -92,3 +92,15 @@ CREATE TABLE initial_balance_declarations (
 -- One declaration waits at a time per organisation.
 CREATE UNIQUE INDEX initial_balance_declarations_one_pending
     ON initial_balance_declarations (organization_id) WHERE status = 'PENDIENTE';
+
+-- What happened to a purchase, who did it and when (its page lists them): one row per step of
+-- domain::compra_status, written in the step's own transaction. Insert-only.
+CREATE TABLE compra_events (
+    event_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    compra_id uuid NOT NULL REFERENCES compras,
+    at        timestamptz NOT NULL DEFAULT now(),
+    actor     text NOT NULL CHECK (length(actor) BETWEEN 1 AND 300),
+    action    text NOT NULL CHECK (length(action) BETWEEN 1 AND 200),
+    status    text NOT NULL
+);
+CREATE INDEX compra_events_compra ON compra_events (compra_id, event_id);

@@ -148,7 +148,7 @@ fn HistoryLine(row: HistoryRow) -> impl IntoView {
             <td><span class="estado" data-estado=row.status.code()></span>{row.status.label()}</td>
             <td>{row.minerals}</td>
             <td>{row.ptm_code.unwrap_or_default()}</td>
-            <td><A href=format!("/compras/retomar/{}", row.compra_id)>"Abrir"</A></td>
+            <td><A href=format!("/compras/detalle/{}", row.compra_id)>"Abrir"</A></td>
         </tr>
     }
 }

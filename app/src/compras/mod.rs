@@ -9,6 +9,7 @@
 //! server runs them again at every step.
 
 mod decline;
+mod detail;
 mod en_curso;
 mod history;
 mod pager;
@@ -22,6 +23,7 @@ mod wizard;
 pub mod ssr;
 
 pub use decline::DeclinePage;
+pub use detail::DetailPage;
 pub use en_curso::{EnCursoBell, EnCursoPage};
 pub use history::HistoryPage;
 pub use sin_origen::{SinOrigenAuditPage, SinOrigenPage};
@@ -138,6 +140,59 @@ impl Pages {
     }
 }
 
+/// A purchase's page: what it is, what happened to it, what it moved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompraDetail {
+    pub compra_id: Uuid,
+    pub seller_type: SellerType,
+    pub status: CompraStatus,
+    pub channel: Option<Channel>,
+    /// Name and document.
+    pub seller: String,
+    /// `DD/MM/AAAA HH:MM`.
+    pub registered: String,
+    pub confirmed: Option<String>,
+    pub ptm_code: Option<String>,
+    /// What the buyer declared of a purchase without identified origin.
+    pub origin_declaration: Option<String>,
+    /// Once its lines and taxes are complete.
+    pub totals: Option<Totals>,
+    pub draft: CompraDraft,
+    pub events: Vec<EventRow>,
+    /// The movements of its posting, once confirmed.
+    pub postings: Vec<PostingRow>,
+}
+
+/// *Valores de venta*, shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub before_taxes: String,
+    pub taxes: String,
+    pub including_taxes: String,
+    pub payable: String,
+}
+
+/// One step of a purchase: when, who, what, and the state it left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub status: CompraStatus,
+}
+
+/// One movement a purchase posted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostingRow {
+    pub holder: String,
+    pub codigo_origen: String,
+    pub mineral: String,
+    pub unit: String,
+    /// Signed, Colombian format.
+    pub delta: String,
+    pub kind: domain::MovementKind,
+}
+
 /// A purchase without identified origin, as the auditor's list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SinOrigenRow {
@@ -234,6 +289,18 @@ pub async fn get_compra(compra_id: Uuid) -> Result<CompraView, AppError> {
     )
 }
 
+/// A purchase's page (`/compras/detalle/:id`).
+#[server(endpoint = "compras/detalle")]
+pub async fn get_detail(compra_id: Uuid) -> Result<CompraDetail, AppError> {
+    crate::error::with_status(
+        async move {
+            let (pool, _, buyer_id) = ssr::buyer().await?;
+            ssr::detail(&pool, buyer_id, compra_id).await
+        }
+        .await,
+    )
+}
+
 /// "Guardar transacción" (creates the purchase when `compra_id` is none).
 #[server(endpoint = "compras/guardar")]
 pub async fn save_compra(
@@ -301,8 +368,8 @@ pub async fn submit_compra(
 pub async fn confirm_compra(compra_id: Uuid, code: String) -> Result<Confirmacion, AppError> {
     crate::error::with_status(
         async move {
-            let (pool, _, buyer_id) = ssr::buyer().await?;
-            ssr::confirm(&pool, buyer_id, compra_id, &code).await
+            let (pool, user, buyer_id) = ssr::buyer().await?;
+            ssr::confirm(&pool, (buyer_id, &user.full_name), compra_id, &code).await
         }
         .await,
     )
@@ -321,7 +388,7 @@ pub async fn register_sin_origen(
             let (pool, user, buyer_id) = ssr::buyer().await?;
             ssr::register_sin_origen(
                 &pool,
-                (user.user_id, buyer_id),
+                (user.user_id, buyer_id, &user.full_name),
                 compra_id,
                 draft,
                 &declaration,
@@ -353,8 +420,8 @@ pub async fn list_sin_origen() -> Result<Vec<SinOrigenRow>, AppError> {
 pub async fn annul_compra(compra_id: Uuid) -> Result<CompraView, AppError> {
     crate::error::with_status(
         async move {
-            let (pool, _, buyer_id) = ssr::buyer().await?;
-            ssr::annul(&pool, buyer_id, compra_id).await
+            let (pool, user, buyer_id) = ssr::buyer().await?;
+            ssr::annul(&pool, (buyer_id, &user.full_name), compra_id).await
         }
         .await,
     )

@@ -639,9 +639,7 @@ pub struct MovementRecord {
 impl MovementRecord {
     /// The entry the chain hashes, at `chain_position` (its place in the chain, 1 for the first).
     pub fn to_entry(&self, chain_position: u64) -> Result<LedgerEntry, String> {
-        let kind = MovementKind::ALL
-            .into_iter()
-            .find(|k| k.code() == self.kind)
+        let kind = MovementKind::from_code(&self.kind)
             .ok_or_else(|| format!("tipo de movimiento desconocido «{}»", self.kind))?;
         let micros = self.created_at.unix_timestamp_nanos() / 1_000;
         Ok(LedgerEntry {

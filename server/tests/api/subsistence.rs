@@ -142,6 +142,36 @@ async fn a_miner_sells_within_its_cupo_under_one_origin_code_and_is_told_what_is
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
     let ptm = response.json()["ptm_code"].as_str().unwrap().to_owned();
 
+    // The purchase's page: its events (who did what) and the movement it posted.
+    let detail = app
+        .call("compras/detalle", &[("compra_id", &compra_id)])
+        .await
+        .json();
+    assert_eq!(detail["ptm_code"], ptm.as_str());
+    let events: Vec<(&str, &str)> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("enviar el código de validación", "PENDIENTE_POR_CONFIRMAR"),
+            ("confirmar la transacción", "CONFIRMADA")
+        ]
+    );
+    assert_eq!(detail["events"][1]["actor"], "CARLOS MEJÍA");
+    assert_eq!(detail["postings"].as_array().unwrap().len(), 1);
+    assert_eq!(detail["postings"][0]["kind"], "COMPRA_ENTRADA");
+    assert_eq!(detail["postings"][0]["delta"], "10,0000");
+    let stranger = TestApp::new(pool.clone());
+    stranger.sign_in(DILUVIO_OPERADOR).await;
+    let hidden = stranger
+        .call("compras/detalle", &[("compra_id", &compra_id)])
+        .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+
     // The miner learns its cupo left, by SMS and email.
     let told = last_text(&pool, "SMS", Some(MINER_MOBILE)).await;
     assert!(told.contains(&ptm), "{told}");

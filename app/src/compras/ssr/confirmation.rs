@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::seller::{razon_social_of, seller_by_id};
 use super::steps::{SellerLetter, seller_lines};
-use super::{PURPOSE, Stored, finish, internal, lock, next, pair_subject, today};
+use super::{PURPOSE, Stored, advance, finish, internal, lock, next, pair_subject, today};
 use crate::alerts::ssr::{NewAlert, raise};
 use crate::auth::ssr::{CodeKey, code_key, secrets};
 use crate::compras::{CompraView, Confirmacion};
@@ -87,7 +87,7 @@ pub(super) async fn send_code(
 /// confirmed purchase again answers the same code (a retried request changes nothing).
 pub async fn confirm(
     pool: &PgPool,
-    buyer_id: Uuid,
+    (buyer_id, actor): (Uuid, &str),
     compra_id: Uuid,
     typed_code: &str,
 ) -> Result<Confirmacion, AppError> {
@@ -153,12 +153,16 @@ pub async fn confirm(
                 .to_owned(),
         ));
     }
-    let state = next(
+    let state = advance(
+        &mut tx,
+        compra_id,
         &state,
         CompraEvent::BuyerConfirmed {
             code: CodeCheck::Matches,
         },
-    )?;
+        actor,
+    )
+    .await?;
     let ptm_code = PtmTransactionCode::from_random_bytes(random_bytes());
     let posting_id = if stored.seller_type()? == SellerType::MineroSubsistencia {
         let (posting_id, cupos) = super::subsistence::post_purchase(
@@ -420,10 +424,21 @@ async fn tell_of_block(
 /// "Anular": the buyer ends a purchase before its confirmation. Nothing was posted, nothing moves;
 /// any link, token or code the seller holds stops working, and a seller who was already reached
 /// is told.
-pub async fn annul(pool: &PgPool, buyer_id: Uuid, compra_id: Uuid) -> Result<CompraView, AppError> {
+pub async fn annul(
+    pool: &PgPool,
+    (buyer_id, actor): (Uuid, &str),
+    compra_id: Uuid,
+) -> Result<CompraView, AppError> {
     let mut tx = pool.begin().await?;
     let stored = lock(&mut tx, compra_id, buyer_id).await?;
-    let state = next(&stored.state()?, CompraEvent::BuyerCancelled)?;
+    let state = advance(
+        &mut tx,
+        compra_id,
+        &stored.state()?,
+        CompraEvent::BuyerCancelled,
+        actor,
+    )
+    .await?;
     end(
         &mut tx,
         compra_id,

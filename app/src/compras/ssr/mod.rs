@@ -15,6 +15,7 @@
 //! and the state machine's verdict.
 
 mod confirmation;
+mod detail;
 mod en_curso;
 mod history;
 mod seller;
@@ -24,6 +25,7 @@ mod steps;
 mod subsistence;
 
 pub use confirmation::{annul, confirm};
+pub use detail::detail;
 pub use en_curso::{en_curso, en_curso_count};
 pub use history::{history, history_csv};
 pub use seller::{RegistrySeller, SellerLookupError, find_seller, lookup_seller};
@@ -197,6 +199,41 @@ fn next(state: &CompraState, event: CompraEvent) -> Result<CompraState, AppError
     transition(state, event).map_err(|error| AppError::rule(&error))
 }
 
+/// The next state, recorded among the purchase's events with who asked for it (in the step's
+/// transaction: a step that fails later leaves no event).
+async fn advance(
+    conn: &mut PgConnection,
+    compra_id: Uuid,
+    current: &CompraState,
+    event: CompraEvent,
+    actor: &str,
+) -> Result<CompraState, AppError> {
+    let state = next(current, event)?;
+    record(conn, compra_id, actor, event.action(), state.status()).await?;
+    Ok(state)
+}
+
+/// One line of a purchase's events.
+async fn record(
+    conn: &mut PgConnection,
+    compra_id: Uuid,
+    actor: &str,
+    action: &str,
+    status: CompraStatus,
+) -> Result<(), sqlx::Error> {
+    let actor: String = actor.chars().take(300).collect();
+    sqlx::query(
+        "INSERT INTO compra_events (compra_id, actor, action, status) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(compra_id)
+    .bind(actor)
+    .bind(action)
+    .bind(status.code())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Marks the buyer's purchases whose time ran out as expired (nothing to release: balances move
 /// only on confirmation). Run where they are listed; each step expires its own purchase.
 async fn expire_due(conn: &mut PgConnection, buyer_id: Uuid) -> Result<(), sqlx::Error> {
@@ -316,7 +353,14 @@ async fn begin_step(
 > {
     let mut tx = pool.begin().await?;
     let stored = open(&mut tx, user, buyer_id, compra_id, &typed).await?;
-    let state = next(&stored.state()?, event)?;
+    let state = advance(
+        &mut tx,
+        stored.compra_id,
+        &stored.state()?,
+        event,
+        &user.full_name,
+    )
+    .await?;
     let draft = merge(&stored, typed)?;
     Ok((tx, stored, state, draft))
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::confirmation::end;
 use super::seller::razon_social_of;
 use super::steps::validate_complete;
-use super::{CompraVigencia, STORED_COLUMNS, Stored, internal, next, today, vigencia};
+use super::{CompraVigencia, STORED_COLUMNS, Stored, advance, internal, today, vigencia};
 use crate::alerts::ssr::{NewAlert, raise};
 use crate::auth::ssr::{PublicUrl, public_url, secrets};
 use crate::compras::{DeclineView, SaldoDisponible, SellerEditor};
@@ -136,11 +136,13 @@ async fn accept_detail(
 ) -> Result<(), AppError> {
     let (vigencia, public_url) = settings;
     let (lines, taxes) = detail;
-    let state = next(&stored.state()?, CompraEvent::SellerSubmittedDetail { via })?;
+    let seller_id = stored.seller_id.ok_or_else(|| internal("no seller"))?;
+    let actor = format!("El vendedor ({})", razon_social_of(conn, seller_id).await?);
+    let event = CompraEvent::SellerSubmittedDetail { via };
+    let state = advance(conn, stored.compra_id, &stored.state()?, event, &actor).await?;
     let mut draft = stored.draft.0.clone();
     draft.lines = lines;
     draft.taxes = taxes;
-    let seller_id = stored.seller_id.ok_or_else(|| internal("no seller"))?;
     validate_complete(&mut *conn, &draft, seller_id, BalanceReader::Seller).await?;
     sqlx::query(
         "UPDATE compras SET status = $2, draft = $3, seller_submitted_at = now(),
@@ -433,8 +435,13 @@ pub async fn decline_view(pool: &PgPool, secret: &str) -> Result<DeclineView, Ap
 pub async fn decline(pool: &PgPool, secret: &str, disowned: bool) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let stored = lock_for_decline(&mut tx, secret).await?;
-    let state = next(&stored.state()?, CompraEvent::SellerDeclined)?;
     let seller_id = stored.seller_id.ok_or_else(|| internal("no seller"))?;
+    let actor = format!(
+        "El vendedor ({})",
+        razon_social_of(&mut tx, seller_id).await?
+    );
+    let event = CompraEvent::SellerDeclined;
+    let state = advance(&mut tx, stored.compra_id, &stored.state()?, event, &actor).await?;
     let reason = if disowned {
         "El vendedor no reconoce la compra"
     } else {

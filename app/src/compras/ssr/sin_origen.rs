@@ -39,7 +39,7 @@ fn month_of(date: time::Date) -> time::Date {
 /// nothing twice).
 pub async fn register(
     pool: &PgPool,
-    (user_id, buyer_id): (Uuid, Uuid),
+    (user_id, buyer_id, actor): (Uuid, Uuid, &str),
     compra_id: Uuid,
     mut draft: CompraDraft,
     declaration: &str,
@@ -131,6 +131,14 @@ pub async fn register(
     .bind(requested)
     .bind(month)
     .execute(&mut *tx)
+    .await?;
+    super::record(
+        &mut tx,
+        compra_id,
+        actor,
+        "registrar la compra sin identificación de origen",
+        CompraStatus::Confirmada,
+    )
     .await?;
     let lead = format!(
         "La compra sin identificación de origen {ptm_code} quedó registrada: su mineral está en \
