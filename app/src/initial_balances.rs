@@ -359,7 +359,14 @@ pub fn InitialBalancesPage() -> impl IntoView {
     view! {
         <Title text="Registro de saldos iniciales" />
         <h1>"Registro de saldos iniciales"</h1>
-        <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
+        // The form stays while the list reloads (its "sent" notice with it).
+        <Suspense>
+            {move || Suspend::new(async move {
+                let admin = user.await.ok().flatten().is_some_and(|u| u.role == domain::Role::AdministradorOttm);
+                (!admin).then(|| view! { <DeclarationForm version /> })
+            })}
+        </Suspense>
+        <Transition fallback=|| view! { <p>"Cargando…"</p> }>
             {move || Suspend::new(async move {
                 let admin = user.await.ok().flatten().is_some_and(|u| u.role == domain::Role::AdministradorOttm);
                 let listed = match rows.await {
@@ -367,13 +374,12 @@ pub fn InitialBalancesPage() -> impl IntoView {
                     Err(error) => return view! { <AccessMessage error /> }.into_any(),
                 };
                 view! {
-                    {(!admin).then(|| view! { <DeclarationForm version /> })}
                     <h2>{if admin { "Declaraciones pendientes de aprobación" } else { "Sus declaraciones" }}</h2>
                     {listed.is_empty().then(|| view! { <p>"No hay declaraciones."</p> })}
                     {listed.into_iter().map(|row| view! { <DeclarationCard row admin version /> }).collect_view()}
                 }.into_any()
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

@@ -202,6 +202,7 @@ fn SidePanel() -> impl IntoView {
                         })}
                         {role.is_some_and(|r| r.can_manage_users()).then(|| view! {
                             <li><A href="/usuarios">"Usuarios"</A></li>
+                            <li><A href="/integracion-erp">"Integración ERP"</A></li>
                         })}
                         {role.is_some_and(|r| r.reads_every_organization()).then(|| view! {
                             <li><A href="/organizaciones">"Organizaciones"</A></li>

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
 use crate::{
-    alerts, approval, auth, codigos_origen, compras, initial_balances, ledger, miner_registry,
+    alerts, approval, auth, codigos_origen, compras, erp, initial_balances, ledger, miner_registry,
     organizations, saldos, users,
 };
 
@@ -60,6 +60,8 @@ lazy_pages! {
     Balances => saldos::BalancesPage;
     /// `/saldos/:codigo`
     Movements => saldos::MovementsPage;
+    /// `/integracion-erp`
+    Erp => erp::ErpPage;
     /// `/saldos-iniciales`
     InitialBalances => initial_balances::InitialBalancesPage;
     /// `/reenviar-saldos`

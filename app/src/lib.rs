@@ -12,6 +12,7 @@ pub mod approval;
 pub mod auth;
 pub mod codigos_origen;
 pub mod compras;
+pub mod erp;
 pub mod error;
 mod forms;
 pub mod initial_balances;
@@ -124,6 +125,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/saldos/:codigo") view={Lazy::<lazy::Movements>::new()} />
                     <Route path=path!("/reenviar-saldos") view={Lazy::<lazy::ResendBalances>::new()} />
                     <Route path=path!("/saldos-iniciales") view={Lazy::<lazy::InitialBalances>::new()} />
+                    <Route path=path!("/integracion-erp") view={Lazy::<lazy::Erp>::new()} />
                     <Route path=path!("/compras/explotador-minero-autorizado") view={Lazy::<lazy::CompraExplotador>::new()} />
                     <Route path=path!("/compras/comercializador") view={Lazy::<lazy::CompraComercializador>::new()} />
                     <Route path=path!("/compras/minero-de-subsistencia") view={Lazy::<lazy::CompraMineroSubsistencia>::new()} />

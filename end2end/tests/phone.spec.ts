@@ -13,8 +13,10 @@ const PUBLIC = ['/ingresar', '/ingresar/codigo', '/registro', '/verificar-correo
 const ORGANIZATION = ['/', '/usuarios', '/saldos', '/saldos/4DEB01BC', '/reenviar-saldos', '/mi-organizacion',
   '/compras/explotador-minero-autorizado', '/compras/comercializador', '/compras/minero-de-subsistencia',
   '/compras/sin-identificacion-de-origen', '/transacciones-en-curso', '/compras/historial', '/saldos-iniciales', '/reversion-compra',
-  '/transformaciones', '/reversion-transformacion', '/cierres'];
-const PLATFORM = ['/', '/organizaciones', '/codigos-origen', '/verificacion', '/aprobaciones', '/alertas'];
+  '/transformaciones', '/reversion-transformacion', '/cierres',
+  '/compras/detalle/00000000-0000-4000-8000-000000000000', '/integracion-erp'];
+const PLATFORM = ['/', '/organizaciones', '/codigos-origen', '/verificacion', '/aprobaciones', '/alertas',
+  '/mineros-de-subsistencia', '/saldos-iniciales', '/auditoria/compras-sin-origen'];
 
 async function widthOf(page: Page, path: string): Promise<number> {
   await page.goto(path);
@@ -47,4 +49,17 @@ test('cada página cabe en un teléfono de 360 px sin desplazamiento lateral', a
     await page.context().close();
   }
   expect(tooWide).toEqual([]);
+});
+
+test('las líneas que escribe el comprador caben en un teléfono', async ({ browser, mail }) => {
+  const page = await phoneOf(browser, mail, 'orocauca.operador');
+  for (const path of ['/compras/minero-de-subsistencia', '/compras/sin-identificacion-de-origen']) {
+    await page.goto(path);
+    await hydrated(page);
+    await page.getByRole('button', { name: 'Agregar mineral' }).click();
+    await page.getByRole('button', { name: 'Agregar mineral' }).click();
+    await expect(page.getByLabel('Cantidad de la línea 2')).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(PHONE.width);
+  }
+  await page.context().close();
 });

@@ -104,3 +104,25 @@ CREATE TABLE compra_events (
     status    text NOT NULL
 );
 CREATE INDEX compra_events_compra ON compra_events (compra_id, event_id);
+
+-- The tokens a buyer's ERP calls the buyer's API with (`/api/erp/v1`): only their SHA-256 is kept;
+-- each acts for its organisation as the administrator who created it.
+CREATE TABLE api_tokens (
+    token_id        uuid PRIMARY KEY,
+    token_hash      bytea NOT NULL UNIQUE CHECK (octet_length(token_hash) = 32),
+    organization_id uuid NOT NULL REFERENCES organizations,
+    created_by      uuid NOT NULL REFERENCES users,
+    name            text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    last_used_at    timestamptz,
+    revoked_at      timestamptz
+);
+CREATE INDEX api_tokens_organization ON api_tokens (organization_id);
+
+-- A purchase created through the buyer's API carries the client's Idempotency-Key and the SHA-256
+-- of the body it came with: the same key and body again answer the same purchase.
+ALTER TABLE compras
+    ADD COLUMN erp_key       text CHECK (length(erp_key) BETWEEN 1 AND 100),
+    ADD COLUMN erp_body_hash bytea CHECK (octet_length(erp_body_hash) = 32),
+    ADD CONSTRAINT compras_erp_key_body CHECK ((erp_key IS NULL) = (erp_body_hash IS NULL));
+CREATE UNIQUE INDEX compras_erp_key ON compras (buyer_id, erp_key) WHERE erp_key IS NOT NULL;

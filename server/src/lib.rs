@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod email;
+pub mod erp_api;
 pub mod health;
 pub mod outbox;
 pub mod same_origin;

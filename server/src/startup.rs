@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use crate::config::{DatabaseUrl, Settings};
 use crate::email::{MailSettings, SmtpTransport};
 use crate::sms::SmsSettings;
-use crate::{api_errors, db, demo, health, outbox, same_origin, sealer, sms, web_service};
+use crate::{api_errors, db, demo, erp_api, health, outbox, same_origin, sealer, sms, web_service};
 
 /// What every handler and server function can reach.
 #[derive(Clone, FromRef)]
@@ -154,20 +154,24 @@ impl Application {
 /// static files; writes from another site's pages are refused.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
-    let pool = state.pool.clone();
-    let public_url = PublicUrl(state.public_url.clone());
     let options = state.leptos_options.clone();
-    let vigencia = state.compra_vigencia;
-    let subsistence_caps = state.subsistence_caps.clone();
-    let sin_origen_limit = state.sin_origen_limit;
-    let code_key = state.code_key.clone();
-    let trusted_proxies = state.trusted_proxies.clone();
+    let contexts = state.clone();
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/ws/v1/openapi.json", get(web_service::openapi))
         .route(
             "/api/ws/v1/transacciones/{transaction_id}/detalle",
             post(web_service::submit_detail),
+        )
+        .route("/api/erp/v1/openapi.json", get(erp_api::openapi))
+        .route(
+            "/api/erp/v1/compras/minero-subsistencia",
+            post(erp_api::create),
+        )
+        .route("/api/erp/v1/compras/{compra_id}", get(erp_api::show))
+        .route(
+            "/api/erp/v1/compras/{compra_id}/confirmar",
+            post(erp_api::confirm),
         );
     if state.dev_sms_log {
         router = router.route("/dev/sms", get(sms::dev_sms_log));
@@ -176,15 +180,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || {
-                provide_context(pool.clone());
-                provide_context(public_url.clone());
-                provide_context(vigencia);
-                provide_context(subsistence_caps.clone());
-                provide_context(sin_origen_limit);
-                provide_context(code_key.clone());
-                provide_context(trusted_proxies.clone());
-            },
+            move || contexts.provide_contexts(),
             move || app::shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
@@ -197,6 +193,29 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(same_origin::security_headers))
         .with_state(state)
+}
+
+impl AppState {
+    /// What the application's code reads from its Leptos context: the pool and the settings. Every
+    /// page and server function gets them; so does the buyer's API (`with_contexts`).
+    pub fn provide_contexts(&self) {
+        provide_context(self.pool.clone());
+        provide_context(PublicUrl(self.public_url.clone()));
+        provide_context(self.compra_vigencia);
+        provide_context(self.subsistence_caps.clone());
+        provide_context(self.sin_origen_limit);
+        provide_context(self.code_key.clone());
+        provide_context(self.trusted_proxies.clone());
+    }
+
+    /// Runs `work` (the application's code, outside a server function) with those contexts.
+    pub async fn with_contexts<T>(&self, work: impl std::future::Future<Output = T>) -> T {
+        let owner = leptos::prelude::Owner::new();
+        owner.with(|| self.provide_contexts());
+        owner
+            .with(|| leptos::reactive::computed::ScopedFuture::new(work))
+            .await
+    }
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, finish the requests under way, exit.

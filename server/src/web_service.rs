@@ -61,7 +61,11 @@ pub struct Accepted {
     pub message: &'static str,
 }
 
-fn refuse(status: StatusCode, code: &'static str, message: impl Into<String>) -> Response {
+pub(crate) fn refuse(
+    status: StatusCode,
+    code: &'static str,
+    message: impl Into<String>,
+) -> Response {
     let body = ErrorBody {
         code,
         message: message.into(),
@@ -239,7 +243,7 @@ pub const WS_ERROR_CODES: [&str; 17] = [
 ];
 
 /// The token of `Authorization: Bearer <token>`.
-fn bearer(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();

@@ -120,11 +120,34 @@ impl TestApp {
 
     /// A JSON POST as an ERP sends it (no cookies of ours matter), with an optional bearer token.
     pub async fn post_json(&self, uri: &str, token: Option<&str>, body: &str) -> TestResponse {
+        self.post_json_with(uri, token, &[], body).await
+    }
+
+    /// [`Self::post_json`] with more headers (an `Idempotency-Key`).
+    pub async fn post_json_with(
+        &self,
+        uri: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> TestResponse {
         let mut request = Request::post(uri).header(CONTENT_TYPE, "application/json");
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         self.send(request, Body::from(body.to_owned())).await
+    }
+
+    /// A GET as an ERP sends it, with its bearer token.
+    pub async fn get_with_token(&self, uri: &str, token: &str) -> TestResponse {
+        self.send(
+            Request::get(uri).header("authorization", format!("Bearer {token}")),
+            Body::empty(),
+        )
+        .await
     }
 
     pub async fn get(&self, uri: &str) -> TestResponse {

@@ -5,6 +5,7 @@ mod auth;
 mod balances;
 mod compras;
 mod consent;
+mod erp;
 mod health;
 mod helpers;
 mod history;
