@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::forms::{FormMessage, FormState, messages_for};
+use crate::forms::{FieldMessages, FormMessage, FormState};
 use crate::users::AccessMessage;
 
 /// A token as listed (never its secret).
@@ -276,9 +276,7 @@ pub fn ErpPage() -> impl IntoView {
                 <label for="campo-name">"Nombre del token"</label>
                 <input id="campo-name" type="text" maxlength="100" prop:value=move || name.get()
                     on:input=move |ev| name.set(event_target_value(&ev)) />
-                <ul class="errores-campo">
-                    {move || messages_for(state, "name").into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
-                </ul>
+                <FieldMessages state path="name" />
             </div>
             <FormMessage state />
             <p class="acciones"><button type="button" class="boton" on:click=on_create>"Crear token"</button></p>

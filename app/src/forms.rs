@@ -107,6 +107,17 @@ pub fn messages_for(state: FormState, path: &str) -> Vec<String> {
     })
 }
 
+/// The messages of the errors on `path`, listed where a group of fields (the lines, the lots) or a
+/// control without its own component shows them.
+#[component]
+pub fn FieldMessages(state: FormState, path: &'static str) -> impl IntoView {
+    view! {
+        <ul class="errores-campo">
+            {move || messages_for(state, path).into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+        </ul>
+    }
+}
+
 /// The messages under a field (the `aria-describedby` target of its control).
 fn error_list(
     id: String,

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::forms::{BoundField, FormMessage, FormState, browser_today, chosen_file, messages_for};
+use crate::forms::{
+    BoundField, FieldMessages, FormMessage, FormState, browser_today, chosen_file, messages_for,
+};
 use crate::layout::CurrentUser;
 use crate::users::AccessMessage;
 
@@ -408,9 +410,7 @@ fn DeclarationCard(row: DeclarationRow, admin: bool, version: RwSignal<u32>) -> 
                     <label for=format!("motivo-{id}")>"Motivo del rechazo"</label>
                     <input id=format!("motivo-{id}") type="text"
                         prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev)) />
-                    <ul class="errores-campo">
-                        {move || messages_for(state, "reason").into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
-                    </ul>
+                    <FieldMessages state path="reason" />
                 </div>
                 <FormMessage state />
                 <p class="acciones">
@@ -527,9 +527,7 @@ fn DeclarationForm(version: RwSignal<u32>) -> impl IntoView {
                     </fieldset>
                 }
             }).collect_view()}
-            <ul class="errores-campo">
-                {move || messages_for(state, "lots").into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
-            </ul>
+            <FieldMessages state path="lots" />
             <p class="acciones">
                 <button type="button" class="boton boton-claro"
                     on:click=move |_| lots.update(|lots| lots.push(LotDraft::default()))>"Agregar lote"</button>

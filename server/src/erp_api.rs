@@ -246,13 +246,9 @@ pub async fn confirm(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let user = match caller(&state, &headers).await {
-        Ok(user) => user,
+    let (user, buyer_id, compra_id) = match on_compra(&state, &headers, &compra_id).await {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let (buyer_id, compra_id) = match (buyer_id(&user), parse_id(&compra_id)) {
-        (Ok(buyer_id), Ok(compra_id)) => (buyer_id, compra_id),
-        (Err(error), _) | (_, Err(error)) => return refusal(error),
     };
     let Ok(body) = to_bytes(body, 4 * 1024).await else {
         return refuse(
@@ -287,13 +283,9 @@ pub async fn show(
     Path(compra_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let user = match caller(&state, &headers).await {
-        Ok(user) => user,
+    let (_, buyer_id, compra_id) = match on_compra(&state, &headers, &compra_id).await {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let (buyer_id, compra_id) = match (buyer_id(&user), parse_id(&compra_id)) {
-        (Ok(buyer_id), Ok(compra_id)) => (buyer_id, compra_id),
-        (Err(error), _) | (_, Err(error)) => return refusal(error),
     };
     let found = state
         .with_contexts(app::compras::ssr::get(&state.pool, buyer_id, compra_id))
@@ -301,6 +293,19 @@ pub async fn show(
     match found {
         Ok(view) => Json(CompraAnswer::of(view, false)).into_response(),
         Err(error) => refusal(error),
+    }
+}
+
+/// The caller, its organisation and the purchase of the path.
+async fn on_compra(
+    state: &AppState,
+    headers: &HeaderMap,
+    compra_id: &str,
+) -> Result<(app::auth::SignedInUser, Uuid, Uuid), Response> {
+    let user = caller(state, headers).await?;
+    match (buyer_id(&user), parse_id(compra_id)) {
+        (Ok(buyer_id), Ok(compra_id)) => Ok((user, buyer_id, compra_id)),
+        (Err(error), _) | (_, Err(error)) => Err(refusal(error)),
     }
 }
 

@@ -248,6 +248,15 @@ pub struct DeclineView {
     pub lines: Vec<String>,
 }
 
+/// The identity documents a seller of this kind may be identified with, as a selector's options.
+fn document_type_options(seller_type: SellerType) -> Vec<(String, String)> {
+    domain::DocumentType::ALL
+        .into_iter()
+        .filter(|t| seller_type.allows_document_type(*t))
+        .map(|t| (t.code().to_owned(), t.label().to_owned()))
+        .collect()
+}
+
 /// A TXT file's errors as field errors of the field `txt` (one per bad line).
 pub fn txt_errors(error: &BalancesTxtError) -> ValidationErrors {
     match error {
@@ -497,8 +506,9 @@ pub async fn open_seller_editor(token: String) -> Result<SellerEditor, AppError>
 #[server(endpoint = "venta/enviar")]
 pub async fn submit_seller_detail(
     token: String,
-    lines: Vec<LineDraft>,
-    taxes: Vec<TaxDraft>,
+    // A sale without taxes sends no `taxes` field at all in a form body.
+    #[server(default)] lines: Vec<LineDraft>,
+    #[server(default)] taxes: Vec<TaxDraft>,
 ) -> Result<(), AppError> {
     crate::error::with_status(
         async move {

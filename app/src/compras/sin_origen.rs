@@ -4,7 +4,7 @@
 //! `domain::sin_origen`'s.
 
 use domain::compra::SellerType;
-use domain::{Closings, CompraDraft, Currency, DocumentType, SellerDraft, TransactionDraft};
+use domain::{Closings, CompraDraft, Currency, SellerDraft, TransactionDraft};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::transaction_fields::TransactionFields;
 use super::valores::{SaleValuesPanel, TypedLinesTable, Typing};
 use super::{list_sin_origen, register_sin_origen};
-use crate::forms::{BoundField, BoundSelect, FormMessage, FormState, browser_today, messages_for};
+use crate::forms::{BoundField, BoundSelect, FieldMessages, FormMessage, FormState, browser_today};
 use crate::pages::PurchaseRoleGate;
 use crate::sections;
 use crate::users::AccessMessage;
@@ -99,11 +99,7 @@ fn SinOrigenForm() -> impl IntoView {
             busy.set(false);
         });
     };
-    let document_types: Vec<(String, String)> = DocumentType::ALL
-        .into_iter()
-        .filter(|t| seller_type.allows_document_type(*t))
-        .map(|t| (t.code().to_owned(), t.label().to_owned()))
-        .collect();
+    let document_types = super::document_type_options(seller_type);
     let minerals: Vec<domain::Mineral> = domain::Mineral::all()
         .iter()
         .copied()
@@ -146,9 +142,7 @@ fn SinOrigenForm() -> impl IntoView {
                         prop:value=move || declaration.get()
                         on:input=move |ev| declaration.set(event_target_value(&ev))></textarea>
                     <p class="ayuda">"De dónde viene el material y por qué no tiene código de origen."</p>
-                    <ul class="errores-campo">
-                        {move || messages_for(state, "declaration").into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
-                    </ul>
+                    <FieldMessages state path="declaration" />
                 </div>
                 <h2>"Registro de minerales y cantidades en la transacción"</h2>
                 <TypedLinesTable lines state typing minerals editable />

@@ -5,7 +5,7 @@
 use domain::{Currency, LineDraft, Money, SaleValues, Tax, TaxDraft, TaxKind};
 use leptos::prelude::*;
 
-use crate::forms::{FormState, messages_for};
+use crate::forms::{FieldMessages, FormState, messages_for};
 
 /// Keystrokes in the values typed in the tables. A keystroke changes the lines or taxes without
 /// notifying them (re-rendering the rows would take the focus from the input being typed in) and
@@ -179,9 +179,7 @@ pub fn TypedLinesTable(
                     </fieldset>
                 }
             }).collect_view()}
-            <ul class="errores-campo">
-                {move || messages_for(state, "lines").into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
-            </ul>
+            <FieldMessages state path="lines" />
             <button type="button" class="boton boton-claro" on:click=add disabled=move || !editable.get()>
                 "Agregar mineral"
             </button>

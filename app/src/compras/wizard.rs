@@ -5,7 +5,7 @@
 
 use domain::compra::SellerType;
 use domain::compra_status::{Channel, CompraEvent, CompraState, CompraStatus, SellerChannel};
-use domain::{Closings, CompraDraft, Currency, DocumentType, TransactionDraft, ValidationErrors};
+use domain::{Closings, CompraDraft, Currency, TransactionDraft, ValidationErrors};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -301,11 +301,7 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
         });
     };
 
-    let document_types: Vec<(String, String)> = DocumentType::ALL
-        .into_iter()
-        .filter(|t| seller_type.allows_document_type(*t))
-        .map(|t| (t.code().to_owned(), t.label().to_owned()))
-        .collect();
+    let document_types = super::document_type_options(seller_type);
     let (expediente, set_expediente) = bind!(seller.codigo_expediente);
     let (document_type, set_document_type) = bind!(seller.document_type);
     let (document_number, set_document_number) = bind!(seller.document_number);
