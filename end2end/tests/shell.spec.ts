@@ -44,7 +44,7 @@ test.describe('el marco de la aplicación', () => {
       await expect(page.getByRole('link', { name: kind })).toBeVisible();
     }
 
-    // Client-side navigation keeps the menu open: the purchase wizard, and a section not built yet
+    // Client-side navigation keeps the menu open: the purchase wizards, and a section not built yet
     // that says so plainly.
     await explotador.click();
     await expect(page).toHaveURL(/\/compras\/explotador-minero-autorizado$/);
@@ -52,6 +52,9 @@ test.describe('el marco de la aplicación', () => {
     await expect(page.getByRole('heading', { name: 'Datos del vendedor' })).toBeVisible();
     await page.getByRole('link', { name: 'Minero de Subsistencia' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Minero de Subsistencia');
+    await expect(page.getByRole('heading', { name: 'Datos del vendedor' })).toBeVisible();
+    await page.getByRole('link', { name: 'Reversión Compra', exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Reversión Compra');
     await expect(page.getByRole('status')).toContainText('aún no está disponible');
 
     await compras.click();
