@@ -62,6 +62,7 @@ pub use validation::{FieldError, ValidationErrors};
 pub mod compra_status;
 pub mod economic_capacity;
 pub mod initial_balance;
+pub mod seller_type;
 pub mod sin_origen;
 pub mod subsistence;
 pub mod subsistence_registry;
