@@ -334,8 +334,16 @@ impl Compra {
     /// the mineral's own unit, where balances are kept): lines of the same key in different units
     /// add up. Lines without an origin code are not listed (see [`Compra::check_seller_balances`]).
     pub fn transfers(&self) -> Result<Vec<(BalanceKey, SaleQuantity)>, AllocationError> {
+        self.transfers_of(&self.lines)
+    }
+
+    /// [`Compra::transfers`] of some of the purchase's lines (a partial reversal returns those).
+    pub fn transfers_of<'a>(
+        &self,
+        lines: impl IntoIterator<Item = &'a CompraLine>,
+    ) -> Result<Vec<(BalanceKey, SaleQuantity)>, AllocationError> {
         let mut totals: BTreeMap<BalanceKey, Quantity> = BTreeMap::new();
-        for line in &self.lines {
+        for line in lines {
             if let Some(codigo_origen) = line.codigo_origen {
                 let key = BalanceKey::new(codigo_origen, line.mineral);
                 let total = totals.entry(key).or_insert(Quantity::ZERO);

@@ -6,6 +6,7 @@
 // --- identities, codes, places, minerals, quantities, money, the purchase, balances, ledger ---
 pub mod balance;
 pub mod balances_txt;
+pub mod closing;
 pub mod codigo_expediente;
 pub mod codigo_origen;
 pub mod compra;
@@ -59,6 +60,7 @@ pub use unit::{Dimension, Unit, UnitError};
 pub use validation::{FieldError, ValidationErrors};
 
 // --- purchase life cycle, economic capacity, subsistence caps ---
+pub mod compra_reversal;
 pub mod compra_status;
 pub mod economic_capacity;
 pub mod initial_balance;

@@ -19,6 +19,9 @@ pub enum CodePurpose {
     /// The seller's consent to a purchase (*código de validación de la transacción*), to the
     /// seller's contact email and mobile; the buyer types it.
     Purchase,
+    /// The seller's consent to a purchase's reversal (*Reversión Compra*): same channels and
+    /// bounds as a purchase's code.
+    Reversal,
     /// Proof that an organisation's contact email or mobile reaches it.
     Contact,
 }
@@ -48,7 +51,7 @@ impl CodePurpose {
                 sends_max: 5,
             },
             // The seller reads the code out to the buyer, often by phone: fifteen minutes.
-            Self::Purchase => CodePolicy {
+            Self::Purchase | Self::Reversal => CodePolicy {
                 validity_minutes: 15,
                 attempts_per_code: 5,
                 resend_wait_s: 60,
@@ -70,6 +73,9 @@ impl CodePurpose {
             Self::Purchase => {
                 "Envíe la transacción de nuevo para que el vendedor reciba otro código."
             }
+            Self::Reversal => {
+                "Solicite la reversión de nuevo para que el vendedor reciba otro código."
+            }
             Self::Contact => "Pida un código nuevo.",
         }
     }
@@ -79,6 +85,7 @@ impl CodePurpose {
         match self {
             Self::SignIn => "Ingrese de nuevo con su usuario y contraseña.",
             Self::Purchase => "Registre la transacción de nuevo.",
+            Self::Reversal => "Retire la solicitud de reversión y vuelva a solicitarla.",
             Self::Contact => "Intente mañana o escriba a soporte.",
         }
     }
@@ -200,9 +207,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const PURPOSES: [CodePurpose; 3] = [
+    const PURPOSES: [CodePurpose; 4] = [
         CodePurpose::SignIn,
         CodePurpose::Purchase,
+        CodePurpose::Reversal,
         CodePurpose::Contact,
     ];
 
