@@ -282,6 +282,7 @@ pub mod ssr {
                 kind: PostingKind::SaldoInicial,
                 reference: format!("SALDO-INICIAL-{declaration_id}"),
                 lines,
+                reverses: None,
             };
             (
                 DeclarationStatus::Aprobada,

@@ -84,6 +84,8 @@ lazy_pages! {
     EnCurso => compras::EnCursoPage;
     /// `/compras/historial`
     History => compras::HistoryPage;
+    /// `/reversion-compra`
+    Reversal => compras::ReversalPage;
     /// `/venta/:token`
     SellerEditor => compras::SellerEditorPage;
     /// `/venta/rechazar/:token`

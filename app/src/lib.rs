@@ -135,9 +135,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/compras/detalle/:id") view={Lazy::<lazy::CompraDetail>::new()} />
                     <Route path=path!("/transacciones-en-curso") view={Lazy::<lazy::EnCurso>::new()} />
                     <Route path=path!("/compras/historial") view={Lazy::<lazy::History>::new()} />
+                    <Route path=path!("/reversion-compra") view={Lazy::<lazy::Reversal>::new()} />
                     // Sections of the menu not built yet (see `sections`); never a catch-all
                     // parameter here, which would shadow the static files.
-                    <Route path=path!("/reversion-compra") view=pages::SectionPage />
                     <Route path=path!("/transformaciones") view=pages::SectionPage />
                     <Route path=path!("/reversion-transformacion") view=pages::SectionPage />
                     <Route path=path!("/cierres") view=pages::SectionPage />

@@ -7,6 +7,7 @@ import {
   issueCode,
   nextWith,
   resume,
+  sellerTxt,
   sendAndConfirm,
   startPurchase,
   today,
@@ -121,17 +122,7 @@ test('compra con el TXT del vendedor: el comprador carga el archivo de saldos co
   // The seller's balances email carries the TXT; the seller fills in CANTIDAD_VENTA and VALOR.
   const sellerContext = await browser.newContext();
   const seller = await sellerContext.newPage();
-  await signIn(seller, mail, 'diluvio.admin', demoEmail('diluvio.admin'));
-  await seller.goto('/reenviar-saldos');
-  await hydrated(seller);
-  const seen = await mail.seen();
-  await seller.getByRole('button', { name: 'Reenviar saldos actualizados' }).click();
-  const email = await nextWith(mail, SELLER_CONTACT, seen, code);
-  const attachment = (email as unknown as { attachments: MaildevAttachment[] }).attachments[0];
-  const base = process.env.MAILDEV_URL ?? 'http://127.0.0.1:1080';
-  const txt = await (await fetch(`${base}/email/${email.id}/attachment/${attachment.generatedFileName}`)).text();
-  const filled = txt.replace(new RegExp(`^(${code}\\tORO\\t100\\tg\\t[0-9/]+)\\t\\t$`, 'm'), '$1\t10\t1.000.000');
-  expect(filled).not.toBe(txt);
+  const filled = await sellerTxt(seller, mail, code, '10');
 
   await startPurchase(page, mail);
   const picker = page.getByLabel('Cargar archivo (.TXT)');

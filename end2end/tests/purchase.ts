@@ -168,3 +168,30 @@ export async function expectBalance(page: Page, code: string, quantity: string):
   await expect(page.getByRole('row').filter({ hasText: code })).toContainText(quantity);
 }
 
+
+/**
+ * The seller (MINERA EL DILUVIO, signed in on `seller`) asks for its balances email and fills in
+ * its TXT: `grams` g of `code` for COP 1.000.000. Answers the filled TXT.
+ */
+export async function sellerTxt(seller: Page, mail: Mailbox, code: string, grams: string): Promise<string> {
+  await signIn(seller, mail, 'diluvio.admin', demoEmail('diluvio.admin'));
+  await seller.goto('/reenviar-saldos');
+  await hydrated(seller);
+  const seen = await mail.seen();
+  await seller.getByRole('button', { name: 'Reenviar saldos actualizados' }).click();
+  const email = await nextWith(mail, SELLER_CONTACT, seen, code);
+  const attachment = (email as unknown as { attachments: MaildevAttachment[] }).attachments[0];
+  const base = process.env.MAILDEV_URL ?? 'http://127.0.0.1:1080';
+  const txt = await (await fetch(`${base}/email/${email.id}/attachment/${attachment.generatedFileName}`)).text();
+  const filled = txt.replace(new RegExp(`^(${code}\\tORO\\t100\\tg\\t[0-9/]+)\\t\\t$`, 'm'), `$1\t${grams}\t1.000.000`);
+  expect(filled).not.toBe(txt);
+  return filled;
+}
+
+/** The buyer loads the seller's filled TXT into the purchase it started, adds IVA, and confirms. */
+export async function buyWithTxt(page: Page, mail: Mailbox, filled: string): Promise<string> {
+  await page.getByLabel('Cargar archivo (.TXT)').setInputFiles({ name: 'saldos.txt', mimeType: 'text/plain', buffer: Buffer.from(filled) });
+  await page.getByRole('button', { name: '+' }).click();
+  await page.getByLabel('Valor del impuesto 1').fill('190.000');
+  return sendAndConfirm(page, mail);
+}

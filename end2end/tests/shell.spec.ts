@@ -55,6 +55,9 @@ test.describe('el marco de la aplicación', () => {
     await expect(page.getByRole('heading', { name: 'Datos del vendedor' })).toBeVisible();
     await page.getByRole('link', { name: 'Reversión Compra', exact: true }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Reversión Compra');
+    await expect(page.getByText('Revierta una compra confirmada')).toBeVisible();
+    await page.getByRole('link', { name: 'Transformaciones', exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Transformaciones');
     await expect(page.getByRole('status')).toContainText('aún no está disponible');
 
     await compras.click();

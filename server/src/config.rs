@@ -6,6 +6,7 @@ use std::fmt;
 use app::auth::ssr::CodeKey;
 use app::auth::ssr::request::TrustedProxies;
 use app::compras::ssr::CompraVigencia;
+use domain::compra_reversal::ReversalWindow;
 use domain::sin_origen::SinOrigenLimit;
 use domain::subsistence::{SubsistenceCap, SubsistenceCaps, SubsistenceMineral};
 use leptos::config::LeptosOptions;
@@ -105,6 +106,9 @@ pub struct Settings {
     /// Grams a buyer may register without identified origin a month
     /// (`VETA_SIN_ORIGEN_LIMITE_G_MES`, default 1 000).
     pub sin_origen_limit: SinOrigenLimit,
+    /// Days after its confirmation a purchase may be reversed (`VETA_REVERSION_VENTANA_DIAS`,
+    /// default 30).
+    pub reversal_window: ReversalWindow,
 }
 
 /// Default of `DATABASE_MAX_CONNECTIONS`.
@@ -181,6 +185,7 @@ impl Settings {
             compra_vigencia,
             subsistence_caps: subsistence_caps(&var)?,
             sin_origen_limit: sin_origen_limit(&var)?,
+            reversal_window: reversal_window(&var)?,
         })
     }
 }
@@ -236,6 +241,23 @@ fn sin_origen_limit(var: &impl Fn(&str) -> Option<String>) -> Result<SinOrigenLi
             .ok_or(StartupError::InvalidSetting {
                 name: "VETA_SIN_ORIGEN_LIMITE_G_MES",
                 reason: "debe ser un número de gramos mayor que cero (p. ej. 1000)",
+            }),
+    }
+}
+
+/// `VETA_REVERSION_VENTANA_DIAS`: whole days, 1 to 3 650.
+fn reversal_window(var: &impl Fn(&str) -> Option<String>) -> Result<ReversalWindow, StartupError> {
+    match var("VETA_REVERSION_VENTANA_DIAS") {
+        None => Ok(ReversalWindow::default()),
+        Some(raw) => raw
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|days| (1..=3_650).contains(days))
+            .map(|days| ReversalWindow { days })
+            .ok_or(StartupError::InvalidSetting {
+                name: "VETA_REVERSION_VENTANA_DIAS",
+                reason: "debe ser un número entero de días entre 1 y 3650 (p. ej. 30)",
             }),
     }
 }

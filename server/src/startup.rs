@@ -35,6 +35,8 @@ pub struct AppState {
     pub subsistence_caps: domain::SubsistenceCaps,
     /// The monthly limit of purchases without identified origin.
     pub sin_origen_limit: domain::sin_origen::SinOrigenLimit,
+    /// How long after its confirmation a purchase may be reversed.
+    pub reversal_window: domain::compra_reversal::ReversalWindow,
     /// The key of the hashes of short codes.
     pub code_key: CodeKey,
     /// The reverse proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
@@ -124,6 +126,7 @@ impl Application {
             compra_vigencia: settings.compra_vigencia,
             subsistence_caps: settings.subsistence_caps,
             sin_origen_limit: settings.sin_origen_limit,
+            reversal_window: settings.reversal_window,
             code_key: settings.code_key,
             trusted_proxies: settings.trusted_proxies,
         });
@@ -204,6 +207,7 @@ impl AppState {
         provide_context(self.compra_vigencia);
         provide_context(self.subsistence_caps.clone());
         provide_context(self.sin_origen_limit);
+        provide_context(self.reversal_window);
         provide_context(self.code_key.clone());
         provide_context(self.trusted_proxies.clone());
     }

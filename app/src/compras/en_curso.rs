@@ -71,7 +71,11 @@ fn EnCursoTable(list: EnCursoList, page: RwSignal<u32>) -> impl IntoView {
                             <td>{row.seller_type.label()}</td>
                             <td><span class="estado" data-estado=row.status.code()></span>{row.status.label()}</td>
                             <td>{row.updated}</td>
-                            <td><A href=format!("/compras/retomar/{}", row.compra_id)>"Retomar"</A></td>
+                            <td>{if row.status == CompraStatus::ReversionPendientePorConfirmar {
+                                view! { <A href=crate::sections::AFTER_COMPRAS[0].path>"Confirmar reversión"</A> }.into_any()
+                            } else {
+                                view! { <A href=format!("/compras/retomar/{}", row.compra_id)>"Retomar"</A> }.into_any()
+                            }}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

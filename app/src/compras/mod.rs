@@ -13,6 +13,7 @@ mod detail;
 mod en_curso;
 mod history;
 mod pager;
+mod reversal;
 mod sin_origen;
 mod transaction_fields;
 mod valores;
@@ -26,6 +27,7 @@ pub use decline::DeclinePage;
 pub use detail::DetailPage;
 pub use en_curso::{EnCursoBell, EnCursoPage};
 pub use history::HistoryPage;
+pub use reversal::ReversalPage;
 pub use sin_origen::{SinOrigenAuditPage, SinOrigenPage};
 pub use venta::SellerEditorPage;
 pub use wizard::{

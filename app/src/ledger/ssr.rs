@@ -62,15 +62,19 @@ pub enum PostingKind {
     /// A purchase without identified origin: mineral enters the buyer's balance apart. Creates
     /// mineral.
     CompraSinOrigen,
+    /// *Reversión Compra*: mineral goes back from buyer to seller under the same origin code,
+    /// compensating a `COMPRA` posting (named by [`Posting::reverses`]).
+    ReversionCompra,
 }
 
 impl PostingKind {
     /// Every kind (the database's CHECK lists the same codes; tested).
-    pub const ALL: [PostingKind; 4] = [
+    pub const ALL: [PostingKind; 5] = [
         Self::SaldoInicial,
         Self::Compra,
         Self::CompraSubsistencia,
         Self::CompraSinOrigen,
+        Self::ReversionCompra,
     ];
 
     /// Stable code, as stored.
@@ -80,6 +84,7 @@ impl PostingKind {
             Self::Compra => "COMPRA",
             Self::CompraSubsistencia => "COMPRA_SUBSISTENCIA",
             Self::CompraSinOrigen => "COMPRA_SIN_ORIGEN",
+            Self::ReversionCompra => "REVERSION_COMPRA",
         }
     }
 
@@ -92,13 +97,24 @@ impl PostingKind {
             Self::Compra | Self::CompraSubsistencia | Self::CompraSinOrigen => {
                 MovementKind::CompraEntrada
             }
+            // A reversal undoes each movement of the purchase: the buyer's entry goes out again
+            // (`REVERSION_COMPRA_ENTRADA`, negative), the seller's exit comes back (positive).
+            Self::ReversionCompra if delta.is_sign_negative() => {
+                MovementKind::ReversionCompraEntrada
+            }
+            Self::ReversionCompra => MovementKind::ReversionCompraSalida,
         }
     }
 
     /// Whether the posting only moves mineral between holders: per code, mineral and unit its
     /// deltas sum to zero.
     fn is_transfer(self) -> bool {
-        matches!(self, Self::Compra)
+        matches!(self, Self::Compra | Self::ReversionCompra)
+    }
+
+    /// Whether the posting compensates an earlier one, which it must name.
+    pub fn is_reversal(self) -> bool {
+        matches!(self, Self::ReversionCompra)
     }
 }
 
@@ -137,6 +153,9 @@ pub struct Posting {
     /// The purchase's PTM code, or another reference of the operation (1–100 bytes; hashed).
     pub reference: String,
     pub lines: Vec<PostingLine>,
+    /// The posting a reversal compensates (`None` for every other kind). A posting is reversed at
+    /// most once: the database refuses a second.
+    pub reverses: Option<PostingId>,
 }
 
 impl Posting {
@@ -151,6 +170,31 @@ impl Posting {
             kind: PostingKind::SaldoInicial,
             reference: reference.into(),
             lines: vec![PostingLine::credit(holder, key, quantity)],
+            reverses: None,
+        }
+    }
+
+    /// Mineral moving between two holders, key by key: `from` gives, `to` receives (a purchase:
+    /// seller to buyer; its reversal: buyer back to seller).
+    pub fn transfer(
+        kind: PostingKind,
+        reference: impl Into<String>,
+        (from, to): (Uuid, Uuid),
+        transfers: &[(BalanceKey, SaleQuantity)],
+    ) -> Self {
+        Self {
+            kind,
+            reference: reference.into(),
+            lines: transfers
+                .iter()
+                .flat_map(|(key, quantity)| {
+                    [
+                        PostingLine::debit(from, *key, *quantity),
+                        PostingLine::credit(to, *key, *quantity),
+                    ]
+                })
+                .collect(),
+            reverses: None,
         }
     }
 
@@ -162,14 +206,12 @@ impl Posting {
         key: BalanceKey,
         quantity: SaleQuantity,
     ) -> Self {
-        Self {
-            kind: PostingKind::Compra,
-            reference: reference.into(),
-            lines: vec![
-                PostingLine::debit(seller, key, quantity),
-                PostingLine::credit(buyer, key, quantity),
-            ],
-        }
+        Self::transfer(
+            PostingKind::Compra,
+            reference,
+            (seller, buyer),
+            &[(key, quantity)],
+        )
     }
 }
 
@@ -282,6 +324,11 @@ struct CheckedLine {
 
 /// Step 1: the rules a posting must follow before the database is touched.
 fn check(posting: &Posting) -> Result<BTreeMap<LockKey, CheckedLine>, LedgerError> {
+    assert_eq!(
+        posting.kind.is_reversal(),
+        posting.reverses.is_some(),
+        "a reversal names the posting it compensates, and only a reversal does"
+    );
     if posting.lines.is_empty() {
         return Err(LedgerError::Empty);
     }
@@ -473,7 +520,8 @@ async fn write(
     let kinds: Vec<&str> = lines.values().map(|l| l.kind.code()).collect();
     let updated = sqlx::query(
         "WITH posting AS (
-             INSERT INTO ledger_postings (posting_id, kind, reference) VALUES ($1, $2, $3)
+             INSERT INTO ledger_postings (posting_id, kind, reference, reverses_posting_id)
+             VALUES ($1, $2, $3, $12)
          ), moved AS (
              INSERT INTO movements (movement_id, posting_id, organization_id, codigo_origen, mineral, unit, delta, kind)
              SELECT x.id, $1, x.o, x.c, x.m, x.u, x.d, x.k
@@ -499,6 +547,7 @@ async fn write(
     .bind(&deltas)
     .bind(&kinds)
     .bind(&new_quantities)
+    .bind(posting.reverses.map(|id| id.0))
     .execute(&mut *tx)
     .await?
     .rows_affected();

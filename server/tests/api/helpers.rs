@@ -49,6 +49,7 @@ impl TestApp {
             compra_vigencia: app::compras::ssr::CompraVigencia::default(),
             subsistence_caps: caps,
             sin_origen_limit: domain::sin_origen::SinOrigenLimit::default(),
+            reversal_window: domain::compra_reversal::ReversalWindow::default(),
             code_key: app::auth::ssr::CodeKey::new([7; 32]),
             trusted_proxies: Default::default(),
         });

@@ -19,12 +19,12 @@ use uuid::Uuid;
 use crate::helpers::{AUDITOR_ANM, DILUVIO_ADMIN, TestApp};
 
 /// The demonstration organisations (server::demo).
-const DILUVIO: Uuid = Uuid::from_u128(0x0d1_0001);
-const OROCAUCA: Uuid = Uuid::from_u128(0x0d1_0002);
-const RENTERIA: Uuid = Uuid::from_u128(0x0d1_0003);
+pub(crate) const DILUVIO: Uuid = Uuid::from_u128(0x0d1_0001);
+pub(crate) const OROCAUCA: Uuid = Uuid::from_u128(0x0d1_0002);
+pub(crate) const RENTERIA: Uuid = Uuid::from_u128(0x0d1_0003);
 
 /// DILUVIO's demonstration gold: 500 g under seed 000's code.
-fn oro() -> BalanceKey {
+pub(crate) fn oro() -> BalanceKey {
     BalanceKey::new(
         CodigoOrigen::parse("4DEB01BC").expect("code"),
         Mineral::resolve("ORO").expect("listed"),
@@ -39,7 +39,7 @@ fn plata() -> BalanceKey {
     )
 }
 
-fn grams(text: &str) -> SaleQuantity {
+pub(crate) fn grams(text: &str) -> SaleQuantity {
     SaleQuantity::parse(text).expect("quantity")
 }
 
@@ -48,7 +48,7 @@ fn quantity(text: &str) -> Quantity {
 }
 
 /// The balance of one key, zero when absent.
-async fn balance(pool: &PgPool, organization_id: Uuid, key: BalanceKey) -> Quantity {
+pub(crate) async fn balance(pool: &PgPool, organization_id: Uuid, key: BalanceKey) -> Quantity {
     balances_of(pool, organization_id)
         .await
         .expect("balances")
@@ -60,7 +60,7 @@ async fn balance(pool: &PgPool, organization_id: Uuid, key: BalanceKey) -> Quant
 }
 
 /// Posts in a transaction of its own, committed on success.
-async fn post_alone(pool: &PgPool, posting: &Posting) -> Result<(), LedgerError> {
+pub(crate) async fn post_alone(pool: &PgPool, posting: &Posting) -> Result<(), LedgerError> {
     let mut tx = pool.begin().await?;
     post(&mut tx, posting).await?;
     tx.commit().await?;
@@ -375,6 +375,7 @@ async fn postings_that_break_a_rule_are_refused_whole(pool: PgPool) {
         kind: PostingKind::Compra,
         reference: "COMPRA-1".to_owned(),
         lines,
+        reverses: None,
     };
 
     // A transfer that creates mineral: 30 g out, 40 g in.
@@ -397,6 +398,7 @@ async fn postings_that_break_a_rule_are_refused_whole(pool: PgPool) {
             kind: PostingKind::SaldoInicial,
             reference: "SI-1".to_owned(),
             lines: vec![line(DILUVIO, "-5")],
+            reverses: None,
         },
     )
     .await

@@ -16,6 +16,7 @@ mod malformed;
 mod outbox;
 mod pages;
 mod registration;
+mod reversals;
 mod schema;
 mod sin_origen;
 mod startup;

@@ -66,8 +66,8 @@ async fn a_section_not_built_yet_says_so(pool: PgPool) {
     let app = TestApp::with_demo_data(pool).await;
     app.sign_in(DILUVIO_ADMIN).await;
     for (uri, title) in [
-        ("/reversion-compra", "Reversión Compra"),
         ("/transformaciones", "Transformaciones"),
+        ("/reversion-transformacion", "Reversión de Transformación"),
     ] {
         let response = app.get(uri).await;
         assert_eq!(response.status, StatusCode::OK, "{uri}");
@@ -77,14 +77,15 @@ async fn a_section_not_built_yet_says_so(pool: PgPool) {
         );
         assert!(response.body.contains("aún no está disponible"), "{uri}");
     }
-    // The purchase wizards are built.
-    for uri in [
-        "/compras/comercializador",
-        "/compras/minero-de-subsistencia",
+    // The purchase wizards and the reversal are built.
+    for (uri, text) in [
+        ("/compras/comercializador", "Datos del vendedor"),
+        ("/compras/minero-de-subsistencia", "Datos del vendedor"),
+        ("/reversion-compra", "Revierta una compra confirmada"),
     ] {
         let response = app.get(uri).await;
         assert_eq!(response.status, StatusCode::OK, "{uri}");
-        assert!(response.body.contains("Datos del vendedor"), "{uri}");
+        assert!(response.body.contains(text), "{uri}");
     }
 }
 

@@ -6,8 +6,8 @@ use domain::compra::SellerType;
 use domain::compra_status::{CodeCheck, CompraEvent, CompraStatus};
 use domain::limits::{WRONG_PURCHASE_CODES_PER_BUYER_SELLER, WRONG_PURCHASE_CODES_PER_SELLER};
 use domain::{
-    AlertKind, AllocationError, BalanceKey, Closings, Consent, Limit, PtmTransactionCode,
-    ValidationErrors, VerificationCode,
+    AlertKind, AllocationError, BalanceKey, Closings, CodePurpose, Consent, Limit,
+    PtmTransactionCode, ValidationErrors, VerificationCode,
 };
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use crate::alerts::ssr::{NewAlert, raise};
 use crate::auth::ssr::{CodeKey, code_key, secrets};
 use crate::compras::{CompraView, Confirmacion};
 use crate::error::AppError;
-use crate::ledger::ssr::{LedgerError, Posting, PostingKind, PostingLine, post};
+use crate::ledger::ssr::{LedgerError, Posting, PostingKind, post};
 use crate::limits::{self, Recorded};
 use crate::notify::{self, OutgoingSms};
 
@@ -129,7 +129,7 @@ pub async fn confirm(
     })?;
     PURPOSE.check_usable(&issued).map_err(AppError::from)?;
     if stored.code_hash.as_deref() != Some(code_hash(&key, compra_id, &code).as_slice()) {
-        return wrong_code(tx, &stored, seller_id, (&pair, &seller_subject)).await;
+        return wrong_code(tx, PURPOSE, &stored, (&pair, &seller_subject)).await;
     }
     // The code approves what its message stated: the purchase must still be exactly that.
     let compra = stored
@@ -179,19 +179,12 @@ pub async fn confirm(
         let transfers = compra
             .transfers()
             .map_err(|error| AppError::Refused(error.to_string()))?;
-        let posting = Posting {
-            kind: PostingKind::Compra,
-            reference: ptm_code.to_string(),
-            lines: transfers
-                .iter()
-                .flat_map(|(key, quantity)| {
-                    [
-                        PostingLine::debit(seller_id, *key, *quantity),
-                        PostingLine::credit(buyer_id, *key, *quantity),
-                    ]
-                })
-                .collect(),
-        };
+        let posting = Posting::transfer(
+            PostingKind::Compra,
+            ptm_code.to_string(),
+            (seller_id, buyer_id),
+            &transfers,
+        );
         post(&mut tx, &posting).await.map_err(for_the_buyer)?
     };
     sqlx::query(
@@ -300,12 +293,13 @@ fn for_the_buyer(error: LedgerError) -> AppError {
 
 /// A wrong code: counted for the code, for the buyer with the seller and for the seller; the one
 /// that reaches a limit blocks it and tells the seller and the Administrador OTTM.
-async fn wrong_code(
+pub(super) async fn wrong_code<T>(
     mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    purpose: CodePurpose,
     stored: &Stored,
-    seller_id: Uuid,
     (pair, seller_subject): (&str, &str),
-) -> Result<Confirmacion, AppError> {
+) -> Result<T, AppError> {
+    let seller_id = stored.seller_id.ok_or_else(|| internal("no seller"))?;
     let attempts = stored.code_failed_attempts + 1;
     sqlx::query("UPDATE compras SET code_failed_attempts = $2 WHERE compra_id = $1")
         .bind(stored.compra_id)
@@ -351,7 +345,7 @@ async fn wrong_code(
     tx.commit().await?;
     Err(match blocked {
         Some(limit) => AppError::Throttled(limit.refusal(i64::from(limit.block_s)).to_string()),
-        None => AppError::Refused(PURPOSE.wrong(attempts).to_string()),
+        None => AppError::Refused(purpose.wrong(attempts).to_string()),
     })
 }
 

@@ -45,7 +45,8 @@ pub async fn detail(
     .await?;
     let movements: Vec<(String, String, String, String, Decimal, String)> = sqlx::query_as(
         "SELECT o.razon_social, m.codigo_origen::text, m.mineral, m.unit, m.delta, m.kind
-         FROM compras c JOIN movements m ON m.posting_id = c.posting_id
+         FROM compras c LEFT JOIN compra_reversals r ON r.compra_id = c.compra_id
+         JOIN movements m ON m.posting_id IN (c.posting_id, r.posting_id)
          JOIN organizations o ON o.organization_id = m.organization_id
          WHERE c.compra_id = $1 ORDER BY m.sequence",
     )

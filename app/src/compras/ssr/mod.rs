@@ -18,6 +18,7 @@ mod confirmation;
 mod detail;
 mod en_curso;
 mod history;
+pub mod reversal;
 mod seller;
 mod seller_access;
 mod sin_origen;

@@ -109,6 +109,7 @@ pub async fn register(
             kind: PostingKind::CompraSinOrigen,
             reference: ptm_code.to_string(),
             lines: posting_lines,
+            reverses: None,
         },
     )
     .await?;

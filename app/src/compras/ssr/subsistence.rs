@@ -155,6 +155,7 @@ pub(super) async fn post_purchase(
         kind: PostingKind::CompraSubsistencia,
         reference: ptm_code.to_string(),
         lines,
+        reverses: None,
     };
     let posting_id = post(conn, &posting).await?;
     for (row, quantity) in rows {
