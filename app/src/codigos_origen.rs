@@ -170,7 +170,7 @@ pub mod ssr {
         let reference = format!("SALDO-INICIAL-{codigo_origen}");
         post(
             conn,
-            &Posting::saldo_inicial(reference, holder, key, quantity),
+            &Posting::saldo_inicial(reference, holder, key, quantity).dated(issued_on),
         )
         .await?;
         Ok(true)

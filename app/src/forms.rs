@@ -324,3 +324,16 @@ pub fn browser_today() -> domain::Fecha {
     )
     .unwrap_or_else(|_| domain::Fecha::parse("01/01/2025").expect("a valid date"))
 }
+
+/// A new id for one registration, from the browser's secure random source: sent again with a
+/// retried request, it makes the server answer the same registration (a purchase, a
+/// transformation).
+pub fn new_form_id() -> Option<uuid::Uuid> {
+    let mut bytes = [0u8; 16];
+    leptos::web_sys::window()?
+        .crypto()
+        .ok()?
+        .get_random_values_with_u8_array(&mut bytes)
+        .ok()?;
+    Some(uuid::Builder::from_random_bytes(bytes).into_uuid())
+}

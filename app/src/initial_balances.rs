@@ -283,6 +283,7 @@ pub mod ssr {
                 reference: format!("SALDO-INICIAL-{declaration_id}"),
                 lines,
                 reverses: None,
+                operation_date: Some(as_of),
             };
             (
                 DeclarationStatus::Aprobada,

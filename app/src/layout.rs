@@ -218,6 +218,8 @@ fn SidePanel() -> impl IntoView {
                         {role.is_some_and(|r| r.is_platform()).then(|| view! {
                             <li><A href="/alertas">"Alertas"</A></li>
                             <li><A href="/auditoria/compras-sin-origen">"Compras sin origen identificado"</A></li>
+                            <li><A href="/auditoria/cierres">"Cierres de las organizaciones"</A></li>
+                            <li><A href="/auditoria/movimientos">"Movimientos del libro"</A></li>
                         })}
                     }
                 })}

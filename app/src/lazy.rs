@@ -11,8 +11,8 @@ use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
 use crate::{
-    alerts, approval, auth, codigos_origen, compras, erp, initial_balances, ledger, miner_registry,
-    organizations, saldos, users,
+    alerts, approval, audit_desk, auth, closings, codigos_origen, compras, erp, initial_balances,
+    ledger, miner_registry, organizations, saldos, trail, transformations, users,
 };
 
 /// One lazy route per page: no route data of its own (the pages load theirs), a view that renders
@@ -86,6 +86,18 @@ lazy_pages! {
     History => compras::HistoryPage;
     /// `/reversion-compra`
     Reversal => compras::ReversalPage;
+    /// `/auditoria/movimientos`
+    AuditMovements => audit_desk::AuditMovementsPage;
+    /// `/cierres`
+    Closings => closings::ClosingsPage;
+    /// `/auditoria/cierres`
+    ClosingsAudit => closings::ClosingsAuditPage;
+    /// `/trazabilidad/:codigo`
+    Trail => trail::TrailPage;
+    /// `/transformaciones`
+    Transformations => transformations::TransformationsPage;
+    /// `/reversion-transformacion`
+    TransformationReversal => transformations::TransformationReversalPage;
     /// `/venta/:token`
     SellerEditor => compras::SellerEditorPage;
     /// `/venta/rechazar/:token`

@@ -9,7 +9,9 @@
 
 pub mod alerts;
 pub mod approval;
+pub mod audit_desk;
 pub mod auth;
+pub mod closings;
 pub mod codigos_origen;
 pub mod compras;
 pub mod erp;
@@ -29,6 +31,8 @@ mod organizations;
 mod pages;
 pub mod saldos;
 mod sections;
+pub mod trail;
+pub mod transformations;
 mod users;
 
 pub use operator::OPERATOR;
@@ -136,11 +140,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/transacciones-en-curso") view={Lazy::<lazy::EnCurso>::new()} />
                     <Route path=path!("/compras/historial") view={Lazy::<lazy::History>::new()} />
                     <Route path=path!("/reversion-compra") view={Lazy::<lazy::Reversal>::new()} />
-                    // Sections of the menu not built yet (see `sections`); never a catch-all
-                    // parameter here, which would shadow the static files.
-                    <Route path=path!("/transformaciones") view=pages::SectionPage />
-                    <Route path=path!("/reversion-transformacion") view=pages::SectionPage />
-                    <Route path=path!("/cierres") view=pages::SectionPage />
+                    <Route path=path!("/transformaciones") view={Lazy::<lazy::Transformations>::new()} />
+                    <Route path=path!("/cierres") view={Lazy::<lazy::Closings>::new()} />
+                    <Route path=path!("/auditoria/cierres") view={Lazy::<lazy::ClosingsAudit>::new()} />
+                    <Route path=path!("/auditoria/movimientos") view={Lazy::<lazy::AuditMovements>::new()} />
+                    <Route path=path!("/reversion-transformacion") view={Lazy::<lazy::TransformationReversal>::new()} />
+                    <Route path=path!("/trazabilidad/:codigo") view={Lazy::<lazy::Trail>::new()} />
+                    // Never a catch-all parameter here: it would shadow the static files.
                 </ParentRoute>
             </Routes>
         </Router>

@@ -444,7 +444,7 @@ fn BalancesTable(rows: Vec<SaldoRow>) -> impl IntoView {
                     <th>"Unidad"</th><th>"Procedencia"</th><th>"Último movimiento"</th>
                 </tr></thead>
                 <tbody>
-                    {rows.into_iter().map(|row| view! {
+                    {rows.into_iter().map(|row| { let trail = format!("/trazabilidad/{}", row.codigo_origen); view! {
                         <tr>
                             <td>
                                 <A href=format!("/saldos/{}", row.codigo_origen)>
@@ -454,10 +454,12 @@ fn BalancesTable(rows: Vec<SaldoRow>) -> impl IntoView {
                             <td>{row.mineral.name()}</td>
                             <td>{row.quantity.to_string()}</td>
                             <td>{row.unit.code()}</td>
-                            <td data-procedencia=row.source.code()>{row.source.label()}</td>
+                            <td data-procedencia=row.source.code()>
+                                <A href=trail>{row.source.label()}</A>
+                            </td>
                             <td>{row.last_movement}</td>
                         </tr>
-                    }).collect_view()}
+                    }}).collect_view()}
                 </tbody>
             </table>
         </div>

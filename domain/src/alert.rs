@@ -19,15 +19,19 @@ pub enum AlertKind {
     CodigosErradosCuenta,
     /// Someone claims an identity document or a title that another registration holds.
     ReclamacionIdentidad,
+    /// A transformation lost more of an element than the threshold allows (justified by the
+    /// holder): for the *Auditor ANM* to check it did not hide a sale.
+    PerdidaTransformacion,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 5] = [
+    pub const ALL: [AlertKind; 6] = [
         Self::CompraNoReconocida,
         Self::CodigosErradosComprador,
         Self::CodigosErradosVendedor,
         Self::CodigosErradosCuenta,
         Self::ReclamacionIdentidad,
+        Self::PerdidaTransformacion,
     ];
 
     /// Stable code, as stored.
@@ -38,6 +42,7 @@ impl AlertKind {
             Self::CodigosErradosVendedor => "CODIGOS_ERRADOS_VENDEDOR",
             Self::CodigosErradosCuenta => "CODIGOS_ERRADOS_CUENTA",
             Self::ReclamacionIdentidad => "RECLAMACION_IDENTIDAD",
+            Self::PerdidaTransformacion => "PERDIDA_TRANSFORMACION",
         }
     }
 
@@ -48,6 +53,7 @@ impl AlertKind {
             Self::CodigosErradosVendedor => "Códigos de validación errados (vendedor bloqueado)",
             Self::CodigosErradosCuenta => "Códigos de ingreso errados (cuenta bloqueada)",
             Self::ReclamacionIdentidad => "Reclamación de documento o título",
+            Self::PerdidaTransformacion => "Pérdida de una transformación sobre el umbral",
         }
     }
 

@@ -185,14 +185,17 @@ pub enum OriginSource {
     /// A buyer's purchases without identified origin of one mineral: a balance apart, never
     /// merged with the others.
     SinOrigen,
+    /// An output of a *transformación*: its metal came from the inputs its lineage names.
+    Transformacion,
 }
 
 impl OriginSource {
-    pub const ALL: [OriginSource; 4] = [
+    pub const ALL: [OriginSource; 5] = [
         Self::Produccion,
         Self::SaldoInicial,
         Self::MineroSubsistencia,
         Self::SinOrigen,
+        Self::Transformacion,
     ];
 
     /// Stable code, as stored.
@@ -202,6 +205,7 @@ impl OriginSource {
             Self::SaldoInicial => "SALDO_INICIAL",
             Self::MineroSubsistencia => "MINERO_SUBSISTENCIA",
             Self::SinOrigen => "SIN_ORIGEN",
+            Self::Transformacion => "TRANSFORMACION",
         }
     }
 
@@ -211,11 +215,12 @@ impl OriginSource {
             Self::SaldoInicial => "Saldo inicial declarado",
             Self::MineroSubsistencia => "Minero de subsistencia",
             Self::SinOrigen => "Compra sin origen identificado",
+            Self::Transformacion => "Producto de una transformación",
         }
     }
 
     /// Whether the code names where its mineral was mined (all but purchases without
-    /// identified origin).
+    /// identified origin; a transformation's output names it through its lineage).
     pub const fn identifies_origin(self) -> bool {
         !matches!(self, Self::SinOrigen)
     }

@@ -18,6 +18,7 @@ pub mod fecha;
 pub mod ledger_hash;
 pub mod mineral;
 pub mod money;
+pub mod movement_filter;
 pub mod nit;
 pub mod number;
 pub mod ptm_transaction_code;
@@ -68,6 +69,7 @@ pub mod seller_type;
 pub mod sin_origen;
 pub mod subsistence;
 pub mod subsistence_registry;
+pub mod transformation;
 pub use compra_status::{CompraEvent, CompraState, CompraStatus, TransitionError};
 pub use economic_capacity::{
     CapacityApplication, CapacityError, CapacityParameters, EvaluationResult,

@@ -1,4 +1,5 @@
-import { test, expect, hydrated } from './support';
+import { readFileSync } from 'node:fs';
+import { test, expect, hydrated, signIn, demoEmail } from './support';
 import {
   SELLER_CONTACT,
   BUYER_CONTACT,
@@ -8,10 +9,12 @@ import {
   nextWith,
   sellerTxt,
   startPurchase,
+  today,
 } from './purchase';
 
-// The operations after a purchase, end to end: its reversal with the seller's code. Each journey
-// buys from an origin code of its own, so that journeys running side by side never share a balance.
+// The operations after a purchase, end to end: its reversal with the seller's code, a planta's
+// refining and the trail of its product, and a month's closing. Each journey buys from an origin
+// code of its own, so that journeys running side by side never share a balance.
 
 test.describe.configure({ timeout: 150_000 });
 
@@ -45,10 +48,83 @@ test('reversión de una compra: el vendedor aprueba con su código y el oro vuel
   await card.getByRole('button', { name: 'Confirmar reversión' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'fue revertida' })).toContainText(ptm);
   await expect(card).toHaveCount(0);
-  for (const to of [BUYER_CONTACT, SELLER_CONTACT]) {
-    const message = await nextWith(mail, to, balances, `La compra ${ptm} fue revertida`);
-    expect(message.text).toContain(code);
-  }
+  // The seller's balances list the code again; the buyer's no longer do (nothing of it is left).
+  const sellerMessage = await nextWith(mail, SELLER_CONTACT, balances, `La compra ${ptm} fue revertida`);
+  expect(sellerMessage.text).toContain(`${code} · ORO · 100,0000 g`);
+  const buyerMessage = await nextWith(mail, BUYER_CONTACT, balances, `La compra ${ptm} fue revertida`);
+  expect(buyerMessage.text).not.toContain(code);
   await expectBalance(seller, code, '100,0000');
   await sellerContext.close();
+});
+
+test('una planta compra doré, lo refina y la trazabilidad del oro refinado llega al título minero', async ({ page, browser, mail }) => {
+  const code = await issueCode(browser, mail);
+  const sellerContext = await browser.newContext();
+  const seller = await sellerContext.newPage();
+  const filled = await sellerTxt(seller, mail, code, '50');
+  await sellerContext.close();
+  await startPurchase(page, mail);
+  await buyWithTxt(page, mail, filled);
+
+  await page.goto('/transformaciones');
+  await hydrated(page);
+  await page.getByLabel('Fecha de la operación').fill(today());
+  await page.getByLabel('Proceso').selectOption('REFINACION');
+  await page.getByLabel('Soporte de la transformación (acta, certificado de ensayo)').setInputFiles({
+    name: 'acta.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.from(`Acta de refinación ${Math.random()}`),
+  });
+  await expect(page.getByLabel('Código SHA-256 del soporte')).toHaveValue(/^[0-9a-f]{64}$/);
+  const saldo = page.getByLabel('Saldo del insumo 1');
+  await saldo.selectOption({ label: `${code} · ORO · 50,0000 g disponibles` });
+  await page.getByLabel('Cantidad del insumo 1').fill('50');
+  await page.getByRole('button', { name: 'Agregar elemento al insumo 1' }).click();
+  await page.getByLabel('Elemento 1 del insumo 1').selectOption('ORO');
+  await page.getByLabel('Ley 1 del insumo 1').fill('0,9');
+  await page.getByLabel('Mineral del producto 1').selectOption('ORO');
+  await page.getByLabel('Unidad del producto 1').fill('g');
+  // More fine gold out than in: refused in the browser, at the product.
+  await page.getByLabel('Cantidad del producto 1').fill('46');
+  await page.getByRole('button', { name: 'Registrar transformación' }).click();
+  await expect(page.getByText(/supera/).first()).toBeVisible();
+  await page.getByLabel('Cantidad del producto 1').fill('44');
+  await page.getByRole('button', { name: 'Registrar transformación' }).click();
+  const success = page.getByRole('status').filter({ hasText: 'Transformación registrada' });
+  await expect(success).toContainText('· ORO · 44,0000 g');
+  const refined = /([0-9A-F]{8}) · ORO · 44,0000 g/.exec((await success.textContent())!)![1];
+
+  // The refined gold's trail leads back to the mining title of MINERA EL DILUVIO.
+  const card = page.getByTestId('transformacion').filter({ hasText: refined });
+  await card.getByRole('link', { name: new RegExp(refined) }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(refined);
+  const root = page.getByTestId('codigo-trazado').filter({ hasText: code });
+  await expect(root.getByTestId('origen')).toHaveText('Título minero T14292011-003 · MINERA EL DILUVIO GOLD S.A.S');
+  await expect(page.locator('.trazabilidad-grafo svg')).toContainText('Refinación');
+
+  // Undone while the product is untouched: the gold is back under its code.
+  await page.goto('/reversion-transformacion');
+  await hydrated(page);
+  const reversible = page.getByTestId('transformacion').filter({ hasText: refined });
+  await reversible.getByRole('button', { name: 'Revertir transformación' }).click();
+  await expect(reversible).toHaveCount(0);
+  await expectBalance(page, code, '50,0000');
+});
+
+test('un mes se cierra y su informe se descarga en CSV y PDF', async ({ page, mail }) => {
+  await signIn(page, mail, 'orocauca.admin', demoEmail('orocauca.admin'));
+  await page.goto('/cierres');
+  await hydrated(page);
+  const close = page.getByRole('button', { name: /^Cerrar / });
+  const month = (await close.textContent())!.replace('Cerrar ', '');
+  await close.click();
+  const row = page.getByTestId('cierres').getByRole('row').filter({ hasText: month });
+  await expect(row).toContainText('(íntegra)');
+  const report = page.getByTestId('informe-cierre');
+  await expect(report.getByRole('heading')).toContainText(`Informe de ${month} (cerrado)`);
+  const [csv] = await Promise.all([page.waitForEvent('download'), report.getByRole('link', { name: 'Descargar CSV' }).click()]);
+  expect(readFileSync(await csv.path()).toString('utf8')).toContain('codigo_origen;mineral;unidad;saldo_inicial;entradas;salidas;saldo_final');
+  await report.getByRole('button', { name: 'Preparar PDF' }).click();
+  const [pdf] = await Promise.all([page.waitForEvent('download'), report.getByRole('link', { name: 'Descargar PDF' }).click()]);
+  expect(readFileSync(await pdf.path()).subarray(0, 5).toString()).toBe('%PDF-');
 });

@@ -44,8 +44,7 @@ test.describe('el marco de la aplicación', () => {
       await expect(page.getByRole('link', { name: kind })).toBeVisible();
     }
 
-    // Client-side navigation keeps the menu open: the purchase wizards, and a section not built yet
-    // that says so plainly.
+    // Client-side navigation keeps the menu open: the purchase wizards and the operations after them.
     await explotador.click();
     await expect(page).toHaveURL(/\/compras\/explotador-minero-autorizado$/);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Explotador Minero Autorizado');
@@ -58,7 +57,7 @@ test.describe('el marco de la aplicación', () => {
     await expect(page.getByText('Revierta una compra confirmada')).toBeVisible();
     await page.getByRole('link', { name: 'Transformaciones', exact: true }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Transformaciones');
-    await expect(page.getByRole('status')).toContainText('aún no está disponible');
+    await expect(page.getByRole('heading', { name: 'Insumos' })).toBeVisible();
 
     await compras.click();
     await expect(explotador).toBeHidden();

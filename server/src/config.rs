@@ -9,6 +9,7 @@ use app::compras::ssr::CompraVigencia;
 use domain::compra_reversal::ReversalWindow;
 use domain::sin_origen::SinOrigenLimit;
 use domain::subsistence::{SubsistenceCap, SubsistenceCaps, SubsistenceMineral};
+use domain::transformation::LossThreshold;
 use leptos::config::LeptosOptions;
 
 use crate::StartupError;
@@ -109,6 +110,9 @@ pub struct Settings {
     /// Days after its confirmation a purchase may be reversed (`VETA_REVERSION_VENTANA_DIAS`,
     /// default 30).
     pub reversal_window: ReversalWindow,
+    /// The loss share of a transformation above which it needs a justification and alerts the
+    /// auditor (`VETA_TRANSFORMACION_PERDIDA_MAX`, default 0.15).
+    pub loss_threshold: LossThreshold,
 }
 
 /// Default of `DATABASE_MAX_CONNECTIONS`.
@@ -186,6 +190,7 @@ impl Settings {
             subsistence_caps: subsistence_caps(&var)?,
             sin_origen_limit: sin_origen_limit(&var)?,
             reversal_window: reversal_window(&var)?,
+            loss_threshold: loss_threshold(&var)?,
         })
     }
 }
@@ -258,6 +263,22 @@ fn reversal_window(var: &impl Fn(&str) -> Option<String>) -> Result<ReversalWind
             .ok_or(StartupError::InvalidSetting {
                 name: "VETA_REVERSION_VENTANA_DIAS",
                 reason: "debe ser un número entero de días entre 1 y 3650 (p. ej. 30)",
+            }),
+    }
+}
+
+/// `VETA_TRANSFORMACION_PERDIDA_MAX`: a share between 0 and 1 (0.15 is 15 %).
+fn loss_threshold(var: &impl Fn(&str) -> Option<String>) -> Result<LossThreshold, StartupError> {
+    match var("VETA_TRANSFORMACION_PERDIDA_MAX") {
+        None => Ok(LossThreshold::default()),
+        Some(raw) => raw
+            .trim()
+            .parse::<rust_decimal::Decimal>()
+            .ok()
+            .and_then(|share| LossThreshold::new(share).ok())
+            .ok_or(StartupError::InvalidSetting {
+                name: "VETA_TRANSFORMACION_PERDIDA_MAX",
+                reason: "debe ser una fracción entre 0 y 1 (p. ej. 0.15 para 15 %)",
             }),
     }
 }

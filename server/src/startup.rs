@@ -37,6 +37,8 @@ pub struct AppState {
     pub sin_origen_limit: domain::sin_origen::SinOrigenLimit,
     /// How long after its confirmation a purchase may be reversed.
     pub reversal_window: domain::compra_reversal::ReversalWindow,
+    /// The loss share above which a transformation needs a justification.
+    pub loss_threshold: domain::transformation::LossThreshold,
     /// The key of the hashes of short codes.
     pub code_key: CodeKey,
     /// The reverse proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
@@ -127,6 +129,7 @@ impl Application {
             subsistence_caps: settings.subsistence_caps,
             sin_origen_limit: settings.sin_origen_limit,
             reversal_window: settings.reversal_window,
+            loss_threshold: settings.loss_threshold,
             code_key: settings.code_key,
             trusted_proxies: settings.trusted_proxies,
         });
@@ -208,6 +211,7 @@ impl AppState {
         provide_context(self.subsistence_caps.clone());
         provide_context(self.sin_origen_limit);
         provide_context(self.reversal_window);
+        provide_context(self.loss_threshold);
         provide_context(self.code_key.clone());
         provide_context(self.trusted_proxies.clone());
     }

@@ -13,22 +13,12 @@ use uuid::Uuid;
 use super::transaction_fields::TransactionFields;
 use super::valores::{SaleValuesPanel, TypedLinesTable, Typing};
 use super::{list_sin_origen, register_sin_origen};
-use crate::forms::{BoundField, BoundSelect, FieldMessages, FormMessage, FormState, browser_today};
+use crate::forms::{
+    BoundField, BoundSelect, FieldMessages, FormMessage, FormState, browser_today, new_form_id,
+};
 use crate::pages::PurchaseRoleGate;
 use crate::sections;
 use crate::users::AccessMessage;
-
-/// A new id for one registration, from the browser's secure random source: sent again with a
-/// retried request, it makes the server answer the same purchase.
-fn new_form_id() -> Option<Uuid> {
-    let mut bytes = [0u8; 16];
-    leptos::web_sys::window()?
-        .crypto()
-        .ok()?
-        .get_random_values_with_u8_array(&mut bytes)
-        .ok()?;
-    Some(uuid::Builder::from_random_bytes(bytes).into_uuid())
-}
 
 #[component]
 pub fn SinOrigenPage() -> impl IntoView {

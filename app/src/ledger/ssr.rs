@@ -22,10 +22,11 @@
 
 use std::collections::BTreeMap;
 
+use domain::closing::{Month, closings};
 use domain::ledger_hash::{ChainBreak, ChainBroken, genesis_hash, verify_chain};
 use domain::{
-    BalanceEntry, BalanceKey, ChainedEntry, CodigoOrigen, LedgerEntry, LedgerEntryError, Mineral,
-    MovementKind, Quantity, QuantityError, SaleQuantity, Sha256Hex, Unit,
+    BalanceEntry, BalanceKey, ChainedEntry, CodigoOrigen, Fecha, LedgerEntry, LedgerEntryError,
+    Mineral, MovementKind, Quantity, QuantityError, SaleQuantity, Sha256Hex, Unit,
 };
 use rust_decimal::Decimal;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
@@ -47,8 +48,17 @@ pub const UNSEALED_GRACE_S: f64 = 60.0;
 /// Most balance mismatches a report lists (it counts them all).
 pub const VERIFY_MISMATCHES_MAX: i64 = 100;
 
+/// Today in Colombia: the date of an operation that carries none.
+pub fn today() -> Fecha {
+    Fecha::from_date(
+        OffsetDateTime::now_utc()
+            .to_offset(crate::notify::BOGOTA)
+            .date(),
+    )
+}
+
 /// What a posting is. Each kind fixes which movement kinds its lines become and whether it may
-/// create mineral; reversals and transformations will be added here.
+/// create mineral.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostingKind {
     /// An origin code's initial quantity: a title holder's production, or a lot of an approved
@@ -65,16 +75,23 @@ pub enum PostingKind {
     /// *Reversión Compra*: mineral goes back from buyer to seller under the same origin code,
     /// compensating a `COMPRA` posting (named by [`Posting::reverses`]).
     ReversionCompra,
+    /// A *transformación*: the holder's inputs go out, its outputs come in under new origin codes
+    /// (the mass balance is `domain::transformation`'s, checked before).
+    Transformacion,
+    /// A transformation undone while its outputs are untouched: outputs out, inputs back.
+    ReversionTransformacion,
 }
 
 impl PostingKind {
     /// Every kind (the database's CHECK lists the same codes; tested).
-    pub const ALL: [PostingKind; 5] = [
+    pub const ALL: [PostingKind; 7] = [
         Self::SaldoInicial,
         Self::Compra,
         Self::CompraSubsistencia,
         Self::CompraSinOrigen,
         Self::ReversionCompra,
+        Self::Transformacion,
+        Self::ReversionTransformacion,
     ];
 
     /// Stable code, as stored.
@@ -85,24 +102,35 @@ impl PostingKind {
             Self::CompraSubsistencia => "COMPRA_SUBSISTENCIA",
             Self::CompraSinOrigen => "COMPRA_SIN_ORIGEN",
             Self::ReversionCompra => "REVERSION_COMPRA",
+            Self::Transformacion => "TRANSFORMACION",
+            Self::ReversionTransformacion => "REVERSION_TRANSFORMACION",
         }
     }
 
-    /// The movement a line of this posting becomes, by the sign of its delta (a purchase that
-    /// creates mineral only adds: a negative line fails the movement's sign rule).
+    /// The movement a line of this posting becomes, by the sign of its delta: (what adds, what
+    /// takes). A kind that only creates mineral has no taking movement: a negative line fails the
+    /// movement's sign rule. A reversal undoes each movement of the posting it compensates (the
+    /// buyer's entry goes out again as `REVERSION_COMPRA_ENTRADA`, the seller's exit comes back as
+    /// `REVERSION_COMPRA_SALIDA`; likewise a transformation's consumption and product).
     fn movement_kind(self, delta: Decimal) -> MovementKind {
-        match self {
-            Self::SaldoInicial => MovementKind::SaldoInicial,
-            Self::Compra if delta.is_sign_negative() => MovementKind::CompraSalida,
-            Self::Compra | Self::CompraSubsistencia | Self::CompraSinOrigen => {
-                MovementKind::CompraEntrada
+        use MovementKind as M;
+        let (adds, takes) = match self {
+            Self::SaldoInicial => (M::SaldoInicial, M::SaldoInicial),
+            Self::Compra => (M::CompraEntrada, M::CompraSalida),
+            Self::CompraSubsistencia | Self::CompraSinOrigen => {
+                (M::CompraEntrada, M::CompraEntrada)
             }
-            // A reversal undoes each movement of the purchase: the buyer's entry goes out again
-            // (`REVERSION_COMPRA_ENTRADA`, negative), the seller's exit comes back (positive).
-            Self::ReversionCompra if delta.is_sign_negative() => {
-                MovementKind::ReversionCompraEntrada
-            }
-            Self::ReversionCompra => MovementKind::ReversionCompraSalida,
+            Self::ReversionCompra => (M::ReversionCompraSalida, M::ReversionCompraEntrada),
+            Self::Transformacion => (M::TransformacionProducto, M::TransformacionConsumo),
+            Self::ReversionTransformacion => (
+                M::ReversionTransformacionConsumo,
+                M::ReversionTransformacionProducto,
+            ),
+        };
+        if delta.is_sign_negative() {
+            takes
+        } else {
+            adds
         }
     }
 
@@ -114,7 +142,7 @@ impl PostingKind {
 
     /// Whether the posting compensates an earlier one, which it must name.
     pub fn is_reversal(self) -> bool {
-        matches!(self, Self::ReversionCompra)
+        matches!(self, Self::ReversionCompra | Self::ReversionTransformacion)
     }
 }
 
@@ -156,6 +184,10 @@ pub struct Posting {
     /// The posting a reversal compensates (`None` for every other kind). A posting is reversed at
     /// most once: the database refuses a second.
     pub reverses: Option<PostingId>,
+    /// The day the operation happened (a purchase's transaction date, a transformation's date);
+    /// `None`: today in Colombia. A day in a month an organisation it touches has closed is
+    /// refused ([`LedgerError::PeriodClosed`]).
+    pub operation_date: Option<Fecha>,
 }
 
 impl Posting {
@@ -171,6 +203,7 @@ impl Posting {
             reference: reference.into(),
             lines: vec![PostingLine::credit(holder, key, quantity)],
             reverses: None,
+            operation_date: None,
         }
     }
 
@@ -195,6 +228,15 @@ impl Posting {
                 })
                 .collect(),
             reverses: None,
+            operation_date: None,
+        }
+    }
+
+    /// The same posting, dated `fecha`.
+    pub fn dated(self, fecha: Fecha) -> Self {
+        Self {
+            operation_date: Some(fecha),
+            ..self
         }
     }
 
@@ -270,6 +312,15 @@ pub enum LedgerError {
         mineral: Mineral,
         unit: Unit,
     },
+    #[error(
+        "La operación es del {fecha}, en un periodo cerrado: {organization} cerró sus saldos hasta el {closed_through}. Use una fecha posterior al cierre."
+    )]
+    PeriodClosed {
+        /// The razón social of the organisation whose closing refuses it.
+        organization: String,
+        fecha: Fecha,
+        closed_through: Fecha,
+    },
     #[error("error de la base de datos en el libro de saldos: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -285,6 +336,7 @@ impl domain::ErrorCode for LedgerError {
             Self::UnknownCodigoOrigen { .. } => "codigo_origen_unknown",
             Self::ExceedsAvailable { .. } => "exceeds_available",
             Self::AboveMaximum { .. } => "balance_above_maximum",
+            Self::PeriodClosed { .. } => "period_closed",
             Self::Database(_) => "internal",
         }
     }
@@ -425,6 +477,52 @@ pub async fn post(conn: &mut PgConnection, posting: &Posting) -> Result<PostingI
     }
 }
 
+/// Takes an organisation's closings lock alone, for the rest of the transaction. Every posting
+/// holds it shared for each organisation it touches (in [`write`]): a month is never closed while a
+/// posting of the organisation is in flight, and a posting always sees the closings committed
+/// before it.
+pub async fn lock_closings(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('cierre/' || $1::text, 0))")
+        .bind(organization_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Refuses a posting dated in a month one of the organisations it touches has closed. Read after
+/// the closings' shared locks are held: a closing committed before is seen, none commits during.
+async fn check_open(
+    tx: &mut PgConnection,
+    posting: &Posting,
+    organizations: &[Uuid],
+) -> Result<(), LedgerError> {
+    let fecha = posting.operation_date.unwrap_or_else(today);
+    let closed: Vec<(String, time::Date)> = sqlx::query_as(
+        "SELECT o.razon_social, max(c.month) FROM organization_closings c
+         JOIN organizations o ON o.organization_id = c.organization_id
+         WHERE c.organization_id = ANY($1) GROUP BY o.razon_social",
+    )
+    .bind(organizations)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (organization, month) in closed {
+        let month = Month::of(Fecha::from_date(month));
+        if let Err(domain::FechaError::InClosedPeriod { closed_through, .. }) =
+            closings(Some(month)).check_open(fecha)
+        {
+            return Err(LedgerError::PeriodClosed {
+                organization,
+                fecha,
+                closed_through,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Steps 2 to 4 of [`post`], inside its savepoint.
 async fn write(
     tx: &mut PgConnection,
@@ -434,6 +532,16 @@ async fn write(
     // Step 2: the balance rows, created when missing and locked, both in lock order. Keys whose
     // origin code was never issued are left out here and reported below.
     let organizations: Vec<Uuid> = lines.keys().map(|k| k.0).collect();
+    let mut touched = organizations.clone();
+    touched.dedup();
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock_shared(hashtextextended('cierre/' || o::text, 0))
+         FROM UNNEST($1::uuid[]) AS o",
+    )
+    .bind(&touched)
+    .execute(&mut *tx)
+    .await?;
+    check_open(tx, posting, &touched).await?;
     let codes: Vec<String> = lines.keys().map(|k| k.1.clone()).collect();
     let minerals: Vec<&str> = lines.keys().map(|k| k.2).collect();
     let units: Vec<&str> = lines.keys().map(|k| k.3).collect();
@@ -520,8 +628,9 @@ async fn write(
     let kinds: Vec<&str> = lines.values().map(|l| l.kind.code()).collect();
     let updated = sqlx::query(
         "WITH posting AS (
-             INSERT INTO ledger_postings (posting_id, kind, reference, reverses_posting_id)
-             VALUES ($1, $2, $3, $12)
+             INSERT INTO ledger_postings (posting_id, kind, reference, reverses_posting_id,
+                                          operation_date)
+             VALUES ($1, $2, $3, $12, $13)
          ), moved AS (
              INSERT INTO movements (movement_id, posting_id, organization_id, codigo_origen, mineral, unit, delta, kind)
              SELECT x.id, $1, x.o, x.c, x.m, x.u, x.d, x.k
@@ -548,6 +657,7 @@ async fn write(
     .bind(&kinds)
     .bind(&new_quantities)
     .bind(posting.reverses.map(|id| id.0))
+    .bind(posting.operation_date.unwrap_or_else(today).date())
     .execute(&mut *tx)
     .await?
     .rows_affected();

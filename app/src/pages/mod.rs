@@ -2,8 +2,8 @@
 
 mod home;
 mod not_found;
-mod section;
+mod role_gate;
 
 pub use home::Home;
 pub use not_found::NotFound;
-pub use section::{PurchaseRoleGate, SectionPage};
+pub use role_gate::PurchaseRoleGate;

@@ -50,6 +50,7 @@ impl TestApp {
             subsistence_caps: caps,
             sin_origen_limit: domain::sin_origen::SinOrigenLimit::default(),
             reversal_window: domain::compra_reversal::ReversalWindow::default(),
+            loss_threshold: domain::transformation::LossThreshold::default(),
             code_key: app::auth::ssr::CodeKey::new([7; 32]),
             trusted_proxies: Default::default(),
         });

@@ -376,6 +376,7 @@ async fn postings_that_break_a_rule_are_refused_whole(pool: PgPool) {
         reference: "COMPRA-1".to_owned(),
         lines,
         reverses: None,
+        operation_date: None,
     };
 
     // A transfer that creates mineral: 30 g out, 40 g in.
@@ -399,6 +400,7 @@ async fn postings_that_break_a_rule_are_refused_whole(pool: PgPool) {
             reference: "SI-1".to_owned(),
             lines: vec![line(DILUVIO, "-5")],
             reverses: None,
+            operation_date: None,
         },
     )
     .await
@@ -608,4 +610,48 @@ async fn the_regulator_verifies_the_ledger_and_participants_may_not(pool: PgPool
     let response = participant.call("libro/verificar", &[]).await;
     assert_eq!(response.status, StatusCode::FORBIDDEN);
     assert_eq!(response.json(), "Forbidden");
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn the_auditor_filters_every_organisations_movements_and_organisations_may_not(pool: PgPool) {
+    let auditor = TestApp::with_demo_data(pool.clone()).await;
+    auditor.sign_in(AUDITOR_ANM).await;
+    post_alone(
+        &pool,
+        &Posting::compra("VENTA-AUDITADA", DILUVIO, OROCAUCA, oro(), grams("3")),
+    )
+    .await
+    .expect("ok");
+    let search = |fields: &[(&str, &str)]| {
+        let fields: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (format!("filter[{k}]"), (*v).to_owned()))
+            .collect();
+        let auditor = &auditor;
+        async move { crate::compras::call(auditor, "auditoria/movimientos", &fields).await }
+    };
+    let all = search(&[]).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    assert!(all.json().as_array().expect("ok").len() >= 3);
+    let sold = search(&[
+        ("organizacion", "diluvio"),
+        ("tipo", "COMPRA_SALIDA"),
+        ("codigo", "4DEB01BC"),
+    ])
+    .await;
+    let rows = sold.json();
+    assert_eq!(rows.as_array().expect("ok").len(), 1, "{rows}");
+    assert_eq!(rows[0]["cantidad"], "-3,0000");
+    assert_eq!(rows[0]["referencia"], "VENTA-AUDITADA");
+    let bad = search(&[
+        ("codigo", "NO"),
+        ("desde", "31/12/2026"),
+        ("hasta", "01/01/2026"),
+    ])
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let organisation = TestApp::new(pool.clone());
+    organisation.sign_in(DILUVIO_ADMIN).await;
+    let refused = crate::compras::call(&organisation, "auditoria/movimientos", &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }

@@ -3,6 +3,7 @@
 mod approval;
 mod auth;
 mod balances;
+mod closings;
 mod compras;
 mod consent;
 mod erp;
@@ -21,4 +22,5 @@ mod schema;
 mod sin_origen;
 mod startup;
 mod subsistence;
+mod transformations;
 mod users;

@@ -184,7 +184,8 @@ pub async fn confirm(
             ptm_code.to_string(),
             (seller_id, buyer_id),
             &transfers,
-        );
+        )
+        .dated(compra.transaction_date());
         post(&mut tx, &posting).await.map_err(for_the_buyer)?
     };
     sqlx::query(

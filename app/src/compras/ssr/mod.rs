@@ -52,7 +52,6 @@ use super::CompraView;
 use crate::auth::SignedInUser;
 use crate::auth::ssr::{pool, sessions};
 use crate::error::AppError;
-use crate::notify::BOGOTA;
 use crate::saldos::ssr::fecha_hora;
 use seller::{razon_social_of, seller_by_id};
 
@@ -79,10 +78,7 @@ fn vigencia() -> CompraVigencia {
     leptos::prelude::use_context::<CompraVigencia>().unwrap_or_default()
 }
 
-/// Today in Colombia.
-pub fn today() -> Fecha {
-    Fecha::from_date(OffsetDateTime::now_utc().to_offset(BOGOTA).date())
-}
+pub use crate::ledger::ssr::today;
 
 /// The statuses "Transacciones en curso" lists.
 const EN_CURSO: &str = "('EN_GESTION_COMPRADOR', 'PENDIENTE_GESTION_VENDEDOR', \

@@ -106,19 +106,21 @@ fn compra_of(stored: &Stored) -> Result<Compra, AppError> {
         .map_err(|_| internal("a confirmed purchase no longer validates"))
 }
 
-/// The reversal as domain checks it today.
-fn check(
+/// The reversal as domain checks it today, with what buyer and seller have closed.
+async fn check(
+    conn: &mut PgConnection,
     draft: &ReversalDraft,
     compra: &Compra,
-    confirmed: &Confirmed,
+    (confirmed, parties): (&Confirmed, [Uuid; 2]),
 ) -> Result<Reversal, AppError> {
+    let closings = crate::closings::ssr::closings_of(conn, &parties).await?;
     draft
         .validate(
             compra,
             bogota_date(confirmed.confirmed_at),
             today(),
             window(),
-            &Closings::none(),
+            &closings,
         )
         .map_err(AppError::Invalid)
 }
@@ -239,7 +241,13 @@ pub async fn request(
     let seller_id = stored.seller_id.ok_or_else(|| internal("no seller"))?;
     let confirmed = confirmed(&mut tx, compra_id).await?;
     let compra = compra_of(&stored)?;
-    let reversal = check(&draft, &compra, &confirmed)?;
+    let reversal = check(
+        &mut tx,
+        &draft,
+        &compra,
+        (&confirmed, [buyer_id, seller_id]),
+    )
+    .await?;
     let pair = pair_subject(buyer_id, seller_id);
     limits::check(&mut tx, &WRONG_PURCHASE_CODES_PER_BUYER_SELLER, &pair).await?;
     limits::check(
@@ -436,7 +444,13 @@ pub async fn confirm(
         return wrong_code(tx, PURPOSE, &stored, (&pair, &seller_subject)).await;
     }
     let compra = compra_of(&stored)?;
-    let reversal = check(&request.draft(), &compra, &confirmed)?;
+    let reversal = check(
+        &mut tx,
+        &request.draft(),
+        &compra,
+        (&confirmed, [buyer_id, seller_id]),
+    )
+    .await?;
     let buyer_name = razon_social_of(&mut tx, buyer_id).await?;
     let digest = reversal
         .consent(&compra, &buyer_name, ptm_code)

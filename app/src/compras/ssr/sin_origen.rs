@@ -110,6 +110,7 @@ pub async fn register(
             reference: ptm_code.to_string(),
             lines: posting_lines,
             reverses: None,
+            operation_date: Some(compra.transaction_date()),
         },
     )
     .await?;

@@ -156,6 +156,7 @@ pub(super) async fn post_purchase(
         reference: ptm_code.to_string(),
         lines,
         reverses: None,
+        operation_date: Some(compra.transaction_date()),
     };
     let posting_id = post(conn, &posting).await?;
     for (row, quantity) in rows {

@@ -1,33 +1,9 @@
+//! The gate of the pages where an organisation registers operations (purchases, reversals,
+//! transformations).
+
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_location;
 
-use super::NotFound;
 use crate::layout::CurrentUser;
-use crate::sections;
-
-/// A section of the menu whose feature is not built yet: it says so plainly instead of showing
-/// made-up data. A purchase section first says whether the user's role may register purchases.
-#[component]
-pub fn SectionPage() -> impl IntoView {
-    let location = use_location();
-    move || match sections::find(&location.pathname.get()) {
-        Some(section) => {
-            let is_purchase = section.path.starts_with("/compras/");
-            view! {
-                <Title text=section.title />
-                <h1>{section.title}</h1>
-                <PurchaseRoleGate when=is_purchase>
-                    <p class="aviso" role="status">
-                        "Esta funcionalidad aún no está disponible. Estamos trabajando para habilitarla pronto."
-                    </p>
-                </PurchaseRoleGate>
-            }
-            .into_any()
-        }
-        None => view! { <NotFound /> }.into_any(),
-    }
-}
 
 /// Shows `children` unless `when` and the signed-in user's role may not register purchases, in
 /// which case it says so (the server refuses those calls anyway).
