@@ -184,10 +184,7 @@ pub async fn list_alerts() -> Result<Vec<AlertRow>, AppError> {
         async move {
             use crate::auth::ssr::{pool, sessions};
             let pool = pool()?;
-            let user = sessions::require(&pool).await?;
-            if !user.role.is_platform() {
-                return Err(AppError::Forbidden);
-            }
+            let user = sessions::require_platform(&pool).await?;
             let records: Vec<AlertRecord> = sqlx::query_as(
                 "SELECT a.alert_id, a.kind, o.razon_social AS organization,
                         p.razon_social AS other_organization, a.detail, a.created_at,

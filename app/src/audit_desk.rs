@@ -112,10 +112,7 @@ pub async fn list_audit_movements(
     crate::error::with_status(
         async move {
             let pool = crate::auth::ssr::pool()?;
-            let user = crate::auth::ssr::sessions::require(&pool).await?;
-            if !user.role.is_platform() {
-                return Err(AppError::Forbidden);
-            }
+            crate::auth::ssr::sessions::require_platform(&pool).await?;
             let filter = filter.validate().map_err(AppError::Invalid)?;
             ssr::movements(&pool, &filter).await
         }
@@ -196,11 +193,21 @@ pub fn AuditMovementsPage() -> impl IntoView {
                 match rows.await {
                     Err(error) => view! { <AccessMessage error /> }.into_any(),
                     Ok(rows) => {
-                        let encoded: String = leptos::web_sys::js_sys::encode_uri_component(&csv(&rows)).into();
+                        // Encoded in the browser, on demand (js_sys does not run on the server).
+                        let download = RwSignal::new(None::<String>);
+                        let listed = StoredValue::new(rows.clone());
+                        let export = move |_| {
+                            let text = listed.with_value(|rows| csv(rows));
+                            let encoded: String = leptos::web_sys::js_sys::encode_uri_component(&text).into();
+                            download.set(Some(format!("data:text/csv;charset=utf-8,{encoded}")));
+                        };
                         view! {
                             <p>{format!("{} movimientos (se muestran hasta {MOVEMENTS_LISTED_MAX}, los más recientes).", rows.len())}</p>
                             <p class="acciones">
-                                <a class="boton" href=format!("data:text/csv;charset=utf-8,{encoded}") download="movimientos.csv">"Exportar CSV"</a>
+                                <button type="button" class="boton" on:click=export>"Exportar CSV"</button>
+                                {move || download.get().map(|href| view! {
+                                    <a class="boton" href=href download="movimientos.csv">"Descargar movimientos.csv"</a>
+                                })}
                             </p>
                             <div class="tabla-contenedor">
                                 <table class="tabla" data-testid="movimientos-auditoria">

@@ -145,7 +145,7 @@ test('saldo inicial declarado, aprobado por el Administrador OTTM y vendido', as
   await holder.goto('/saldos');
   const row = holder.getByRole('row').filter({ has: holder.locator('[data-procedencia="SALDO_INICIAL"]') }).first();
   await expect(row).toContainText('200,0000');
-  const code = (await row.getByRole('link').textContent())!.trim();
+  const code = (await row.getByRole('link').first().textContent())!.trim();
 
   // And it is sold: the buyer hands the purchase to the holder, who sells 10 g of that code.
   await startPurchase(page, mail);

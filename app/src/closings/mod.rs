@@ -126,10 +126,7 @@ pub async fn closings_audit() -> Result<Vec<AuditRow>, AppError> {
     crate::error::with_status(
         async move {
             let pool = crate::auth::ssr::pool()?;
-            let user = crate::auth::ssr::sessions::require(&pool).await?;
-            if !user.role.is_platform() {
-                return Err(AppError::Forbidden);
-            }
+            crate::auth::ssr::sessions::require_platform(&pool).await?;
             ssr::audit(&pool).await
         }
         .await,

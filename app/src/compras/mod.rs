@@ -416,10 +416,7 @@ pub async fn list_sin_origen() -> Result<Vec<SinOrigenRow>, AppError> {
     crate::error::with_status(
         async move {
             let pool = crate::auth::ssr::pool()?;
-            let user = crate::auth::ssr::sessions::require(&pool).await?;
-            if !user.role.is_platform() {
-                return Err(AppError::Forbidden);
-            }
+            crate::auth::ssr::sessions::require_platform(&pool).await?;
             ssr::sin_origen_audit(&pool).await
         }
         .await,

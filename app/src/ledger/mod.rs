@@ -85,10 +85,7 @@ pub async fn verify_ledger() -> Result<VerifyReport, AppError> {
         async move {
             use crate::auth::ssr::{pool, sessions};
             let pool = pool()?;
-            let user = sessions::require(&pool).await?;
-            if !user.role.is_platform() {
-                return Err(AppError::Forbidden);
-            }
+            let user = sessions::require_platform(&pool).await?;
             let report = ssr::verify(&pool).await?;
             tracing::info!(
                 user_id = %user.user_id,

@@ -650,6 +650,12 @@ async fn the_auditor_filters_every_organisations_movements_and_organisations_may
     ])
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let page = auditor.get("/auditoria/movimientos").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("VENTA-AUDITADA"),
+        "the page lists the movements"
+    );
     let organisation = TestApp::new(pool.clone());
     organisation.sign_in(DILUVIO_ADMIN).await;
     let refused = crate::compras::call(&organisation, "auditoria/movimientos", &[]).await;

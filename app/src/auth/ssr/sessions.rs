@@ -109,6 +109,17 @@ pub async fn require(pool: &PgPool) -> Result<SignedInUser, AppError> {
     current(pool).await?.ok_or(AppError::NotSignedIn)
 }
 
+/// The signed-in user of a platform role (the ANM's auditors, the operator's administrators);
+/// anyone else is `Forbidden`.
+pub async fn require_platform(pool: &PgPool) -> Result<SignedInUser, AppError> {
+    let user = require(pool).await?;
+    if user.role.is_platform() {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// Ends this browser's session and removes its cookie.
 pub async fn end_current(pool: &PgPool) -> Result<(), AppError> {
     let headers = request::headers().await?;
