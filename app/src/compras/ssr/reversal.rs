@@ -496,15 +496,7 @@ pub async fn confirm(
         }),
         other => other.into(),
     })?;
-    sqlx::query(
-        "UPDATE compras SET status = $2, code_hash = NULL, code_consent_digest = NULL,
-                updated_at = now()
-         WHERE compra_id = $1",
-    )
-    .bind(compra_id)
-    .bind(state.status().code())
-    .execute(&mut *tx)
-    .await?;
+    settle(&mut tx, compra_id, state.status()).await?;
     sqlx::query(
         "UPDATE compra_reversals SET posting_id = $2, confirmed_at = now() WHERE compra_id = $1",
     )
@@ -529,6 +521,25 @@ pub async fn confirm(
     })
 }
 
+/// The reversal ended (confirmed or withdrawn): the purchase's new status, and the code sent for
+/// it stops working.
+async fn settle(
+    conn: &mut PgConnection,
+    compra_id: Uuid,
+    status: CompraStatus,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE compras SET status = $2, code_hash = NULL, code_consent_digest = NULL,
+                updated_at = now()
+         WHERE compra_id = $1",
+    )
+    .bind(compra_id)
+    .bind(status.code())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// "Retirar solicitud": the purchase stays confirmed and the code sent stops working.
 pub async fn withdraw(
     pool: &PgPool,
@@ -545,15 +556,7 @@ pub async fn withdraw(
         actor,
     )
     .await?;
-    sqlx::query(
-        "UPDATE compras SET status = $2, code_hash = NULL, code_consent_digest = NULL,
-                updated_at = now()
-         WHERE compra_id = $1",
-    )
-    .bind(compra_id)
-    .bind(state.status().code())
-    .execute(&mut *tx)
-    .await?;
+    settle(&mut tx, compra_id, state.status()).await?;
     sqlx::query("DELETE FROM compra_reversals WHERE compra_id = $1 AND posting_id IS NULL")
         .bind(compra_id)
         .execute(&mut *tx)
