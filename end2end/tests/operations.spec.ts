@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
 import { test, expect, hydrated, signIn, demoEmail } from './support';
 import {
+  SEGOVIA,
   SELLER_CONTACT,
   BUYER_CONTACT,
   buyWithTxt,
@@ -17,6 +19,9 @@ import {
 // code of its own, so that journeys running side by side never share a balance.
 
 test.describe.configure({ timeout: 150_000 });
+
+/** The demonstration plant's operator, who buys and refines. */
+const SEGOVIA_OPERADOR = { identifier: 'segovia.operador', email: demoEmail('segovia.operador') };
 
 test('reversión de una compra: el vendedor aprueba con su código y el oro vuelve a su saldo', async ({ page, browser, mail }) => {
   const code = await issueCode(browser, mail);
@@ -57,15 +62,8 @@ test('reversión de una compra: el vendedor aprueba con su código y el oro vuel
   await sellerContext.close();
 });
 
-test('una planta compra doré, lo refina y la trazabilidad del oro refinado llega al título minero', async ({ page, browser, mail }) => {
-  const code = await issueCode(browser, mail);
-  const sellerContext = await browser.newContext();
-  const seller = await sellerContext.newPage();
-  const filled = await sellerTxt(seller, mail, code, '50');
-  await sellerContext.close();
-  await startPurchase(page, mail);
-  await buyWithTxt(page, mail, filled);
-
+/** Transformaciones: `grams` g of `code` at ley 0,9 refined into 44 g of gold. Answers the new code. */
+async function refine(page: Page, code: string, grams: string): Promise<string> {
   await page.goto('/transformaciones');
   await hydrated(page);
   await page.getByLabel('Fecha de la operación').fill(today());
@@ -76,9 +74,8 @@ test('una planta compra doré, lo refina y la trazabilidad del oro refinado lleg
     buffer: Buffer.from(`Acta de refinación ${Math.random()}`),
   });
   await expect(page.getByLabel('Código SHA-256 del soporte')).toHaveValue(/^[0-9a-f]{64}$/);
-  const saldo = page.getByLabel('Saldo del insumo 1');
-  await saldo.selectOption({ label: `${code} · ORO · 50,0000 g disponibles` });
-  await page.getByLabel('Cantidad del insumo 1').fill('50');
+  await page.getByLabel('Saldo del insumo 1').selectOption({ label: `${code} · ORO · ${grams},0000 g disponibles` });
+  await page.getByLabel('Cantidad del insumo 1').fill(grams);
   await page.getByRole('button', { name: 'Agregar elemento al insumo 1' }).click();
   await page.getByLabel('Elemento 1 del insumo 1').selectOption('ORO');
   await page.getByLabel('Ley 1 del insumo 1').fill('0,9');
@@ -92,23 +89,52 @@ test('una planta compra doré, lo refina y la trazabilidad del oro refinado lleg
   await page.getByRole('button', { name: 'Registrar transformación' }).click();
   const success = page.getByRole('status').filter({ hasText: 'Transformación registrada' });
   await expect(success).toContainText('· ORO · 44,0000 g');
-  const refined = /([0-9A-F]{8}) · ORO · 44,0000 g/.exec((await success.textContent())!)![1];
+  return /([0-9A-F]{8}) · ORO · 44,0000 g/.exec((await success.textContent())!)![1];
+}
 
-  // The refined gold's trail leads back to the mining title of MINERA EL DILUVIO.
-  const card = page.getByTestId('transformacion').filter({ hasText: refined });
-  await card.getByRole('link', { name: new RegExp(refined) }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toContainText(refined);
-  const root = page.getByTestId('codigo-trazado').filter({ hasText: code });
-  await expect(root.getByTestId('origen')).toHaveText('Título minero T14292011-003 · MINERA EL DILUVIO GOLD S.A.S');
+test('una planta compra doré, lo refina, vende el oro refinado y su trazabilidad llega al título minero', async ({ page, browser, mail }) => {
+  test.setTimeout(240_000);
+  const code = await issueCode(browser, mail);
+  const sellerContext = await browser.newContext();
+  const seller = await sellerContext.newPage();
+  const filled = await sellerTxt(seller, mail, code, '50');
+  await sellerContext.close();
+  await startPurchase(page, mail, SEGOVIA_OPERADOR);
+  await buyWithTxt(page, mail, filled, { buyerContact: SEGOVIA.contact });
+
+  // Refined, then undone while the product is untouched: the doré is back under its code.
+  const undone = await refine(page, code, '50');
+  const card = page.getByTestId('transformacion').filter({ hasText: undone });
+  await card.getByRole('link', { name: new RegExp(undone) }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(undone);
   await expect(page.locator('.trazabilidad-grafo svg')).toContainText('Refinación');
-
-  // Undone while the product is untouched: the gold is back under its code.
   await page.goto('/reversion-transformacion');
   await hydrated(page);
-  const reversible = page.getByTestId('transformacion').filter({ hasText: refined });
+  const reversible = page.getByTestId('transformacion').filter({ hasText: undone });
   await reversible.getByRole('button', { name: 'Revertir transformación' }).click();
   await expect(reversible).toHaveCount(0);
   await expectBalance(page, code, '50,0000');
+
+  // Refined again, and sold to COMERCIALIZADORA ORO DEL CAUCA from the plant's balances TXT.
+  const refined = await refine(page, code, '50');
+  const plantContext = await browser.newContext();
+  const sold = await sellerTxt(await plantContext.newPage(), mail, refined, '44', { seller: SEGOVIA, held: '44' });
+  await plantContext.close();
+  const traderContext = await browser.newContext();
+  const trader = await traderContext.newPage();
+  await startPurchase(trader, mail, undefined, SEGOVIA);
+  await buyWithTxt(trader, mail, sold, { seller: SEGOVIA });
+  await expectBalance(trader, refined, '44,0000');
+
+  // The buyer opens the trail of what it bought: back through the refining to the mining title.
+  await trader.goto(`/trazabilidad/${refined}`);
+  await expect(trader.getByRole('heading', { level: 1 })).toContainText(refined);
+  const root = trader.getByTestId('codigo-trazado').filter({ hasText: code });
+  await expect(root.getByTestId('origen')).toHaveText('Título minero T14292011-003 · MINERA EL DILUVIO GOLD S.A.S');
+  const product = trader.locator(`[data-testid="codigo-trazado"][data-codigo="${refined}"]`);
+  await expect(product).toContainText('PLANTA DE BENEFICIO SEGOVIA S.A.S → COMERCIALIZADORA ORO DEL CAUCA S.A.S · 44,0000');
+  await expect(trader.locator('.trazabilidad-grafo svg')).toContainText('Refinación');
+  await traderContext.close();
 });
 
 test('un mes se cierra y su informe se descarga en CSV y PDF', async ({ page, mail }) => {

@@ -8,6 +8,39 @@ export const SELLER_CONTACT = 'gerencia.diluvio@demo.veta.com.co';
 export const BUYER_CONTACT = 'gerencia.orocauca@demo.veta.com.co';
 export const SELLER_MOBILE = '+573001110001';
 
+/** Who sells: its entry of the Compras menu, how the buyer finds it, and where its codes go. */
+export interface Seller {
+  menu: 'Explotador Minero Autorizado' | 'Comercializador';
+  codigoExpediente?: string;
+  nit: string;
+  razonSocial: string;
+  /** The account that asks for the balances TXT. */
+  account: string;
+  contact: string;
+  mobile: string;
+}
+
+/** The title holder of seed 000, the seller unless a test says otherwise. */
+export const DILUVIO: Seller = {
+  menu: 'Explotador Minero Autorizado',
+  codigoExpediente: 'T14292011-003',
+  nit: '9013049617',
+  razonSocial: 'MINERA EL DILUVIO GOLD S.A.S',
+  account: 'diluvio.admin',
+  contact: SELLER_CONTACT,
+  mobile: SELLER_MOBILE,
+};
+
+/** The demonstration processing plant, which sells what it refined. */
+export const SEGOVIA: Seller = {
+  menu: 'Comercializador',
+  nit: '9006543210',
+  razonSocial: 'PLANTA DE BENEFICIO SEGOVIA S.A.S',
+  account: 'segovia.admin',
+  contact: 'gerencia.segovia@demo.veta.com.co',
+  mobile: '+573001110004',
+};
+
 export interface MaildevAttachment {
   fileName: string;
   generatedFileName: string;
@@ -57,18 +90,18 @@ export interface Buyer {
 const OROCAUCA: Buyer = { identifier: 'orocauca.operador', email: demoEmail('orocauca.operador') };
 
 /** The buyer opens the wizard and fills the seller's and the transaction's data. */
-export async function startPurchase(page: Page, mail: Mailbox, buyer: Buyer = OROCAUCA): Promise<void> {
+export async function startPurchase(page: Page, mail: Mailbox, buyer: Buyer = OROCAUCA, seller: Seller = DILUVIO): Promise<void> {
   await signIn(page, mail, buyer.identifier, buyer.email, buyer.password);
   await hydrated(page);
   await page.getByRole('button', { name: 'Compras' }).click();
-  await page.getByRole('link', { name: 'Explotador Minero Autorizado' }).click();
+  await page.getByRole('link', { name: seller.menu, exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Datos del vendedor' })).toBeVisible();
-  await page.getByLabel('Código de expediente minero').fill('T14292011-003');
+  if (seller.codigoExpediente) await page.getByLabel('Código de expediente minero').fill(seller.codigoExpediente);
   await page.getByLabel('Tipo de documento').selectOption('NIT');
-  await page.getByLabel('Número de documento').fill('9013049617');
+  await page.getByLabel('Número de documento').fill(seller.nit);
   await page.getByRole('button', { name: 'Buscar vendedor' }).click();
-  await expect(page.getByLabel('Razón social')).toHaveValue('MINERA EL DILUVIO GOLD S.A.S');
-  await expect(page.getByText(/Vendedor registrado: MINERA EL DILUVIO GOLD S\.A\.S · correo ge•••@/)).toBeVisible();
+  await expect(page.getByLabel('Razón social')).toHaveValue(seller.razonSocial);
+  await expect(page.getByText(`Vendedor registrado: ${seller.razonSocial} · correo ge•••@`)).toBeVisible();
   await page.getByLabel('Fecha de factura').fill(today());
   await page.getByLabel('Fecha de transacción').fill(today());
   // The support's SHA-256 is computed in the browser from the chosen file.
@@ -110,14 +143,18 @@ export async function resume(page: Page): Promise<void> {
 export async function sendAndConfirm(
   page: Page,
   mail: Mailbox,
-  { expectedLine, buyerContact = BUYER_CONTACT }: { expectedLine?: string; buyerContact?: string } = {},
+  {
+    expectedLine,
+    buyerContact = BUYER_CONTACT,
+    seller = DILUVIO,
+  }: { expectedLine?: string; buyerContact?: string; seller?: Seller } = {},
 ): Promise<string> {
   const seen = await mail.seen();
   await page.getByRole('button', { name: 'Enviar', exact: true }).click();
   await expect(page.locator('.estado-compra [data-estado]')).toHaveText('Pendiente por confirmar');
-  const email = await mail.next(SELLER_CONTACT, seen);
+  const email = await mail.next(seller.contact, seen);
   const code = /de la transacción: (\d{8})/.exec(email.text)![1];
-  expect(await lastSmsTo(page, SELLER_MOBILE)).toContain(code);
+  expect(await lastSmsTo(page, seller.mobile)).toContain(code);
   const approved = [...email.text.matchAll(/^\d+\. (.+ · .+ · .+ · .+)$/gm)].map((m) => m[1]);
   expect(approved.length).toBeGreaterThan(0);
   if (expectedLine) expect(approved).toContain(expectedLine);
@@ -140,7 +177,7 @@ export async function sendAndConfirm(
   await expect(success).toHaveText(`La transacción ${ptm} ha sido registrada de manera exitosa.`);
 
   // Both parties receive their balances, with the TXT attached.
-  for (const to of [buyerContact, SELLER_CONTACT]) {
+  for (const to of [buyerContact, seller.contact]) {
     const message = await nextWith(mail, to, balances, ptm);
     expect(message.text).toContain(`La transacción ${ptm} ha sido registrada de manera exitosa`);
     expect((message as unknown as { attachments: MaildevAttachment[] }).attachments[0].fileName).toMatch(/^saldos_/);
@@ -170,28 +207,40 @@ export async function expectBalance(page: Page, code: string, quantity: string):
 
 
 /**
- * The seller (MINERA EL DILUVIO, signed in on `seller`) asks for its balances email and fills in
- * its TXT: `grams` g of `code` for COP 1.000.000. Answers the filled TXT.
+ * The seller (MINERA EL DILUVIO unless told, signed in on `page`) asks for its balances email and
+ * fills in its TXT: `grams` g of `code`, of which it holds `held` g, for COP 1.000.000. Answers
+ * the filled TXT.
  */
-export async function sellerTxt(seller: Page, mail: Mailbox, code: string, grams: string): Promise<string> {
-  await signIn(seller, mail, 'diluvio.admin', demoEmail('diluvio.admin'));
-  await seller.goto('/reenviar-saldos');
-  await hydrated(seller);
+export async function sellerTxt(
+  page: Page,
+  mail: Mailbox,
+  code: string,
+  grams: string,
+  { seller = DILUVIO, held = '100' }: { seller?: Seller; held?: string } = {},
+): Promise<string> {
+  await signIn(page, mail, seller.account, demoEmail(seller.account));
+  await page.goto('/reenviar-saldos');
+  await hydrated(page);
   const seen = await mail.seen();
-  await seller.getByRole('button', { name: 'Reenviar saldos actualizados' }).click();
-  const email = await nextWith(mail, SELLER_CONTACT, seen, code);
+  await page.getByRole('button', { name: 'Reenviar saldos actualizados' }).click();
+  const email = await nextWith(mail, seller.contact, seen, code);
   const attachment = (email as unknown as { attachments: MaildevAttachment[] }).attachments[0];
   const base = process.env.MAILDEV_URL ?? 'http://127.0.0.1:1080';
   const txt = await (await fetch(`${base}/email/${email.id}/attachment/${attachment.generatedFileName}`)).text();
-  const filled = txt.replace(new RegExp(`^(${code}\\tORO\\t100\\tg\\t[0-9/]+)\\t\\t$`, 'm'), `$1\t${grams}\t1.000.000`);
+  const filled = txt.replace(new RegExp(`^(${code}\\tORO\\t${held}\\tg\\t[0-9/]+)\\t\\t$`, 'm'), `$1\t${grams}\t1.000.000`);
   expect(filled).not.toBe(txt);
   return filled;
 }
 
 /** The buyer loads the seller's filled TXT into the purchase it started, adds IVA, and confirms. */
-export async function buyWithTxt(page: Page, mail: Mailbox, filled: string): Promise<string> {
+export async function buyWithTxt(
+  page: Page,
+  mail: Mailbox,
+  filled: string,
+  parties: { buyerContact?: string; seller?: Seller } = {},
+): Promise<string> {
   await page.getByLabel('Cargar archivo (.TXT)').setInputFiles({ name: 'saldos.txt', mimeType: 'text/plain', buffer: Buffer.from(filled) });
   await page.getByRole('button', { name: '+' }).click();
   await page.getByLabel('Valor del impuesto 1').fill('190.000');
-  return sendAndConfirm(page, mail);
+  return sendAndConfirm(page, mail, parties);
 }

@@ -59,6 +59,19 @@ const ORGANIZATIONS: &[DemoOrganization] = &[
         rucom: Some("RUCOM-201512105466"),
         titles: &[],
     },
+    // A processing plant in Segovia, Antioquia, that refines what it buys and sells the product.
+    DemoOrganization {
+        id: 0x0d1_0004,
+        kind: "PLANTA_BENEFICIO",
+        document_type: "NIT",
+        document_number: "900654321-0",
+        razon_social: "PLANTA DE BENEFICIO SEGOVIA S.A.S",
+        municipio_code: "05736",
+        email: "gerencia.segovia@demo.veta.com.co",
+        mobile: "+573001110004",
+        rucom: Some("RUCOM-201703150112"),
+        titles: &[],
+    },
     DemoOrganization {
         id: 0x0d1_0003,
         kind: "MINERO_SUBSISTENCIA",
@@ -121,6 +134,22 @@ const USERS: &[DemoUser] = &[
         username: "jose.renteria",
         full_name: "JOSÉ ANTONIO RENTERÍA MOSQUERA",
         mobile: Some("+573001110031"),
+    },
+    DemoUser {
+        id: 0x0d2_0009,
+        organization: Some(0x0d1_0004),
+        role: "ADMINISTRADOR",
+        username: "segovia.admin",
+        full_name: "MARTA LUCÍA ZAPATA",
+        mobile: Some("+573001110041"),
+    },
+    DemoUser {
+        id: 0x0d2_000a,
+        organization: Some(0x0d1_0004),
+        role: "OPERADOR",
+        username: "segovia.operador",
+        full_name: "JHON JAIRO HOYOS",
+        mobile: None,
     },
     DemoUser {
         id: 0x0d2_0007,

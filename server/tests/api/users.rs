@@ -111,8 +111,9 @@ async fn the_auditor_reads_every_organisation_and_administrators_do_not(pool: Pg
         !home.body.contains("Reenviar saldos actualizados"),
         "the platform roles hold no balances"
     );
+    // The demonstration's title holder, trader, subsistence miner and plant.
     let organizations = app.call("organizaciones", &[]).await.json();
-    assert_eq!(organizations.as_array().map(Vec::len), Some(3));
+    assert_eq!(organizations.as_array().map(Vec::len), Some(4));
     assert_eq!(
         app.call("usuarios", &[]).await.json(),
         "Forbidden",
