@@ -22,16 +22,24 @@ pub enum AlertKind {
     /// A transformation lost more of an element than the threshold allows (justified by the
     /// holder): for the *Auditor ANM* to check it did not hide a sale.
     PerdidaTransformacion,
+    /// A title's origin codes sold more of a mineral in a month than the holder reported producing
+    /// (plus the tolerance): Decreto 2234 de 2023's cross-check.
+    VentasSobreProduccion,
+    /// A trader's or plant's purchases of the year passed the projected amount of its economic
+    /// capacity (Res. 1216 de 2025).
+    ComprasSobreCapacidad,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 6] = [
+    pub const ALL: [AlertKind; 8] = [
         Self::CompraNoReconocida,
         Self::CodigosErradosComprador,
         Self::CodigosErradosVendedor,
         Self::CodigosErradosCuenta,
         Self::ReclamacionIdentidad,
         Self::PerdidaTransformacion,
+        Self::VentasSobreProduccion,
+        Self::ComprasSobreCapacidad,
     ];
 
     /// Stable code, as stored.
@@ -43,6 +51,8 @@ impl AlertKind {
             Self::CodigosErradosCuenta => "CODIGOS_ERRADOS_CUENTA",
             Self::ReclamacionIdentidad => "RECLAMACION_IDENTIDAD",
             Self::PerdidaTransformacion => "PERDIDA_TRANSFORMACION",
+            Self::VentasSobreProduccion => "VENTAS_SOBRE_PRODUCCION",
+            Self::ComprasSobreCapacidad => "COMPRAS_SOBRE_CAPACIDAD",
         }
     }
 
@@ -54,7 +64,23 @@ impl AlertKind {
             Self::CodigosErradosCuenta => "Códigos de ingreso errados (cuenta bloqueada)",
             Self::ReclamacionIdentidad => "Reclamación de documento o título",
             Self::PerdidaTransformacion => "Pérdida de una transformación sobre el umbral",
+            Self::VentasSobreProduccion => {
+                "Ventas de un título por encima de su producción reportada"
+            }
+            Self::ComprasSobreCapacidad => {
+                "Compras del año por encima de la capacidad económica proyectada"
+            }
         }
+    }
+
+    /// Whether the organisation the alert is about is told too (besides the *Administrador OTTM*
+    /// and the *Auditor ANM*): the cross-checks are figures it should explain, not suspicions about
+    /// someone else.
+    pub const fn tells_the_organization(self) -> bool {
+        matches!(
+            self,
+            Self::VentasSobreProduccion | Self::ComprasSobreCapacidad
+        )
     }
 
     pub fn from_code(code: &str) -> Option<Self> {

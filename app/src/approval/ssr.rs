@@ -767,6 +767,7 @@ pub async fn submit_claim(
         raise(
             &mut tx,
             NewAlert {
+                subject: None,
                 kind: AlertKind::ReclamacionIdentidad,
                 organization_id: Some(*holder),
                 other_organization_id: None,

@@ -145,6 +145,7 @@ pub async fn register(
         raise(
             &mut tx,
             NewAlert {
+                subject: None,
                 kind: AlertKind::PerdidaTransformacion,
                 organization_id: Some(organization_id),
                 other_organization_id: None,

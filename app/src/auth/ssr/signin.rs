@@ -456,6 +456,7 @@ async fn locked_by_codes(
     raise(
         conn,
         NewAlert {
+            subject: None,
             kind: AlertKind::CodigosErradosCuenta,
             organization_id,
             other_organization_id: None,

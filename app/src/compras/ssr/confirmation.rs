@@ -401,6 +401,7 @@ async fn tell_of_block(
     raise(
         conn,
         NewAlert {
+            subject: None,
             kind,
             organization_id: Some(seller_id),
             other_organization_id: Some(stored.buyer_id),

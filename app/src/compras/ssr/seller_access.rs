@@ -487,6 +487,7 @@ pub async fn decline(pool: &PgPool, secret: &str, disowned: bool) -> Result<(), 
         raise(
             &mut tx,
             NewAlert {
+                subject: None,
                 kind: AlertKind::CompraNoReconocida,
                 organization_id: Some(seller_id),
                 other_organization_id: Some(stored.buyer_id),
