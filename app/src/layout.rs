@@ -194,8 +194,21 @@ fn SidePanel() -> impl IntoView {
                 .collect_view()}
             <Suspense>
                 {move || Suspend::new(async move {
-                    let role = user.await.ok().flatten().map(|u| u.role);
+                    let signed_in = user.await.ok().flatten();
+                    let role = signed_in.as_ref().map(|u| u.role);
+                    // Resolución 1216 de 2025: the Administrador of a comercializador or planta.
+                    let capacity = signed_in.as_ref().is_some_and(|u| {
+                        u.role == Role::Administrador
+                            && u.organization.as_ref().is_some_and(|o| matches!(
+                                o.kind,
+                                domain::OrganizationKind::Comercializador
+                                    | domain::OrganizationKind::PlantaBeneficio
+                            ))
+                    });
                     view! {
+                        {capacity.then(|| view! {
+                            <li><A href="/capacidad-economica">"Capacidad económica"</A></li>
+                        })}
                         {role.is_some_and(|r| !r.is_platform()).then(|| view! {
                             <li><A href="/saldos">"Saldos"</A></li>
                             <li><A href="/mi-organizacion">"Mi organización"</A></li>
@@ -219,6 +232,7 @@ fn SidePanel() -> impl IntoView {
                             <li><A href="/alertas">"Alertas"</A></li>
                             <li><A href="/auditoria/compras-sin-origen">"Compras sin origen identificado"</A></li>
                             <li><A href="/auditoria/cierres">"Cierres de las organizaciones"</A></li>
+                            <li><A href="/auditoria/capacidad-economica">"Capacidad económica"</A></li>
                             <li><A href="/auditoria/movimientos">"Movimientos del libro"</A></li>
                         })}
                     }

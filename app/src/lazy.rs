@@ -11,8 +11,8 @@ use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
 use crate::{
-    alerts, approval, audit_desk, auth, closings, codigos_origen, compras, erp, initial_balances,
-    ledger, miner_registry, organizations, saldos, trail, transformations, users,
+    alerts, approval, audit_desk, auth, closings, codigos_origen, compras, economic_capacity, erp,
+    initial_balances, ledger, miner_registry, organizations, saldos, trail, transformations, users,
 };
 
 /// One lazy route per page: no route data of its own (the pages load theirs), a view that renders
@@ -92,6 +92,10 @@ lazy_pages! {
     Closings => closings::ClosingsPage;
     /// `/auditoria/cierres`
     ClosingsAudit => closings::ClosingsAuditPage;
+    /// `/capacidad-economica`
+    Capacity => economic_capacity::CapacityPage;
+    /// `/auditoria/capacidad-economica`
+    CapacityAudit => economic_capacity::CapacityAuditPage;
     /// `/trazabilidad/:codigo`
     Trail => trail::TrailPage;
     /// `/transformaciones`

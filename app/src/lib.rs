@@ -14,6 +14,7 @@ pub mod auth;
 pub mod closings;
 pub mod codigos_origen;
 pub mod compras;
+pub mod economic_capacity;
 pub mod erp;
 pub mod error;
 mod forms;
@@ -143,6 +144,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/transformaciones") view={Lazy::<lazy::Transformations>::new()} />
                     <Route path=path!("/cierres") view={Lazy::<lazy::Closings>::new()} />
                     <Route path=path!("/auditoria/cierres") view={Lazy::<lazy::ClosingsAudit>::new()} />
+                    <Route path=path!("/capacidad-economica") view={Lazy::<lazy::Capacity>::new()} />
+                    <Route path=path!("/auditoria/capacidad-economica") view={Lazy::<lazy::CapacityAudit>::new()} />
                     <Route path=path!("/auditoria/movimientos") view={Lazy::<lazy::AuditMovements>::new()} />
                     <Route path=path!("/reversion-transformacion") view={Lazy::<lazy::TransformationReversal>::new()} />
                     <Route path=path!("/trazabilidad/:codigo") view={Lazy::<lazy::Trail>::new()} />

@@ -93,6 +93,9 @@ use crate::mineral::MineralGroup;
 use crate::number::format_es_co;
 use crate::unit::{Unit, UnitError};
 
+pub mod draft;
+pub use draft::{CapacityDraft, CapacitySubmission};
+
 /// The citation every criterion carries.
 const NORM: &str = "Resolución ANM 1216 de 2025";
 
@@ -698,6 +701,78 @@ impl Indicator {
             Indicator::CapitalTrabajo => "art. 5 lit. B num. 2 y art. 6 num. 2",
             Indicator::Liquidez => "art. 5 lit. B num. 1 y art. 6 num. 3",
             Indicator::Endeudamiento => "art. 5 lit. B num. 3 y art. 6 num. 4",
+        }
+    }
+}
+
+impl Indicator {
+    /// The formula, as the resolution writes it (art. 5).
+    pub const fn formula(self) -> &'static str {
+        match self {
+            Indicator::CoberturaInversion => {
+                "(Ingresos del último año gravable × (1 + Capacidad de endeudamiento)) / \
+                 Inversión de capital de trabajo en periodo de comercialización"
+            }
+            Indicator::CapitalTrabajo => {
+                "(Activo corriente − Pasivo corriente) / Ingresos operacionales"
+            }
+            Indicator::Liquidez => "Activo corriente / Pasivo corriente",
+            Indicator::Endeudamiento => "Pasivo total / Activo total",
+        }
+    }
+}
+
+impl Criterion {
+    /// What the criterion asks, in one sentence for the trader (Spanish).
+    pub const fn explanation(self) -> &'static str {
+        match self {
+            Criterion::DocumentosObligatorios => {
+                "Sin excepción: la información financiera (estados financieros o certificado de \
+                 ingresos) y una certificación bancaria de un producto financiero vigente."
+            }
+            Criterion::Indicador(Indicator::CoberturaInversion) => {
+                "Para quien no es responsable de IVA: los ingresos del último año, aumentados en \
+                 la capacidad de endeudamiento (15,7 %), deben cubrir la inversión de capital de \
+                 trabajo estimada para el año."
+            }
+            Criterion::Indicador(Indicator::CapitalTrabajo) => {
+                "El capital de trabajo neto debe ser al menos el 4 % de los ingresos operacionales."
+            }
+            Criterion::Indicador(Indicator::Liquidez) => {
+                "Los activos corrientes deben cubrir al menos 1,24 veces los pasivos corrientes."
+            }
+            Criterion::Indicador(Indicator::Endeudamiento) => {
+                "Los pasivos no pueden superar el 61 % de los activos."
+            }
+            Criterion::IndicadoresFinancieros => {
+                "Responsables de IVA: al menos 2 de los 3 indicadores (capital de trabajo, \
+                 liquidez, endeudamiento). No responsables: el indicador de cobertura de inversión."
+            }
+            Criterion::TituloMinero => {
+                "Alternativa: un título minero inscrito a su nombre en el Registro Minero Nacional."
+            }
+            Criterion::CalificacionRiesgo => {
+                "Alternativa: una calificación de riesgos igual o superior a B, expedida como \
+                 máximo el año anterior por una calificadora vigilada por la Superintendencia \
+                 Financiera."
+            }
+            Criterion::VolumenCompras(_) => {
+                "Alternativa: compras del año anterior iguales o superiores a 45.000 t de carbón, \
+                 30.000 m3 de materiales de construcción, 25.000 t de minerales metálicos o \
+                 20.000 t de minerales no metálicos."
+            }
+            Criterion::Exencion => {
+                "Exención: persona jurídica en proceso de reorganización (Ley 1116 de 2006) o con \
+                 acuerdo de reperfilamiento de obligaciones con una entidad vigilada."
+            }
+        }
+    }
+
+    /// The formula, for the indicators.
+    pub const fn formula(self) -> Option<&'static str> {
+        match self {
+            Criterion::Indicador(indicator) => Some(indicator.formula()),
+            _ => None,
         }
     }
 }

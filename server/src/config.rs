@@ -113,6 +113,10 @@ pub struct Settings {
     /// The loss share of a transformation above which it needs a justification and alerts the
     /// auditor (`VETA_TRANSFORMACION_PERDIDA_MAX`, default 0.15).
     pub loss_threshold: LossThreshold,
+    /// Whether a comercializador or planta de beneficio without a passing economic-capacity
+    /// evaluation for the year may not confirm purchases (`VETA_CAPACIDAD_BLOQUEA=1`; default
+    /// off: a warning in the purchase wizard only).
+    pub capacity_blocks: app::economic_capacity::CapacityBlocks,
 }
 
 /// Default of `DATABASE_MAX_CONNECTIONS`.
@@ -191,6 +195,7 @@ impl Settings {
             sin_origen_limit: sin_origen_limit(&var)?,
             reversal_window: reversal_window(&var)?,
             loss_threshold: loss_threshold(&var)?,
+            capacity_blocks: capacity_blocks(&var)?,
         })
     }
 }
@@ -267,6 +272,20 @@ fn reversal_window(var: &impl Fn(&str) -> Option<String>) -> Result<ReversalWind
     }
 }
 
+/// `VETA_CAPACIDAD_BLOQUEA`: `1` blocks, `0` or unset warns.
+fn capacity_blocks(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<app::economic_capacity::CapacityBlocks, StartupError> {
+    match var("VETA_CAPACIDAD_BLOQUEA").as_deref().map(str::trim) {
+        None | Some("0") => Ok(app::economic_capacity::CapacityBlocks(false)),
+        Some("1") => Ok(app::economic_capacity::CapacityBlocks(true)),
+        Some(_) => Err(StartupError::InvalidSetting {
+            name: "VETA_CAPACIDAD_BLOQUEA",
+            reason: "debe ser 1 (bloquear compras sin capacidad económica aprobada) o 0 (solo avisar)",
+        }),
+    }
+}
+
 /// `VETA_TRANSFORMACION_PERDIDA_MAX`: a share between 0 and 1 (0.15 is 15 %).
 fn loss_threshold(var: &impl Fn(&str) -> Option<String>) -> Result<LossThreshold, StartupError> {
     match var("VETA_TRANSFORMACION_PERDIDA_MAX") {
@@ -339,7 +358,7 @@ impl fmt::Debug for DatabaseUrl {
 
 #[cfg(test)]
 mod tests {
-    use super::{DatabaseUrl, Deployment, code_key};
+    use super::{DatabaseUrl, Deployment, capacity_blocks, code_key};
 
     fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| {
@@ -397,5 +416,14 @@ mod tests {
     fn an_at_sign_in_the_query_is_not_userinfo() {
         let url = DatabaseUrl::new("postgres://host/db?user=a@b");
         assert_eq!(url.to_string(), "postgres://host/db?user=a@b");
+    }
+
+    #[test]
+    fn the_capacity_block_is_off_unless_set_to_1() {
+        let blocks = |pairs| capacity_blocks(&vars(pairs)).map(|b| b.0).ok();
+        assert_eq!(blocks(&[]), Some(false));
+        assert_eq!(blocks(&[("VETA_CAPACIDAD_BLOQUEA", "0")]), Some(false));
+        assert_eq!(blocks(&[("VETA_CAPACIDAD_BLOQUEA", "1")]), Some(true));
+        assert_eq!(blocks(&[("VETA_CAPACIDAD_BLOQUEA", "si")]), None);
     }
 }

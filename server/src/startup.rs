@@ -39,6 +39,8 @@ pub struct AppState {
     pub reversal_window: domain::compra_reversal::ReversalWindow,
     /// The loss share above which a transformation needs a justification.
     pub loss_threshold: domain::transformation::LossThreshold,
+    /// Whether confirming a purchase needs a passing economic-capacity evaluation.
+    pub capacity_blocks: app::economic_capacity::CapacityBlocks,
     /// The key of the hashes of short codes.
     pub code_key: CodeKey,
     /// The reverse proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
@@ -130,6 +132,7 @@ impl Application {
             sin_origen_limit: settings.sin_origen_limit,
             reversal_window: settings.reversal_window,
             loss_threshold: settings.loss_threshold,
+            capacity_blocks: settings.capacity_blocks,
             code_key: settings.code_key,
             trusted_proxies: settings.trusted_proxies,
         });
@@ -212,6 +215,7 @@ impl AppState {
         provide_context(self.sin_origen_limit);
         provide_context(self.reversal_window);
         provide_context(self.loss_threshold);
+        provide_context(self.capacity_blocks);
         provide_context(self.code_key.clone());
         provide_context(self.trusted_proxies.clone());
     }

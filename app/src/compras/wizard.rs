@@ -471,6 +471,7 @@ fn Wizard(seller_type: SellerType, initial: Option<CompraView>) -> impl IntoView
     view! {
         <Title text=title />
         <h1>{title}</h1>
+        <crate::economic_capacity::CapacityNotice />
         {move || compra.get().map(|c| view! {
             <p class="estado-compra" role="status">
                 "Estado: " <strong data-estado=c.status.code()>{c.status.label()}</strong>

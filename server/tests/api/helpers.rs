@@ -40,6 +40,28 @@ impl TestApp {
 
     /// An app whose subsistence miners' cupos are `caps` (configuration, like `VETA_CUPO_*`).
     pub fn with_caps(pool: PgPool, caps: domain::SubsistenceCaps) -> Self {
+        Self::configured(
+            pool,
+            caps,
+            app::economic_capacity::CapacityBlocks::default(),
+        )
+    }
+
+    /// An app where purchases need a passing economic-capacity evaluation
+    /// (`VETA_CAPACIDAD_BLOQUEA=1`).
+    pub fn with_capacity_block(pool: PgPool) -> Self {
+        Self::configured(
+            pool,
+            domain::SubsistenceCaps::default(),
+            app::economic_capacity::CapacityBlocks(true),
+        )
+    }
+
+    fn configured(
+        pool: PgPool,
+        caps: domain::SubsistenceCaps,
+        capacity_blocks: app::economic_capacity::CapacityBlocks,
+    ) -> Self {
         let leptos_options = server::config::leptos_options().expect("Leptos.toml is valid");
         let router = server::startup::router(AppState {
             leptos_options,
@@ -51,6 +73,7 @@ impl TestApp {
             sin_origen_limit: domain::sin_origen::SinOrigenLimit::default(),
             reversal_window: domain::compra_reversal::ReversalWindow::default(),
             loss_threshold: domain::transformation::LossThreshold::default(),
+            capacity_blocks,
             code_key: app::auth::ssr::CodeKey::new([7; 32]),
             trusted_proxies: Default::default(),
         });

@@ -7,6 +7,7 @@ mod balances;
 mod closings;
 mod compras;
 mod consent;
+mod economic_capacity;
 mod erp;
 mod health;
 mod helpers;

@@ -106,6 +106,8 @@ pub async fn confirm(
             ptm_code: PtmTransactionCode::from(ptm_code).to_string(),
         });
     }
+    // VETA_CAPACIDAD_BLOQUEA: no passing economic-capacity evaluation for the year, no purchase.
+    crate::economic_capacity::ssr::check_purchase(&mut tx, buyer_id).await?;
     let state = stored.state()?;
     if state.status() != CompraStatus::PendientePorConfirmar {
         next(
@@ -200,6 +202,8 @@ pub async fn confirm(
     .bind(posting_id.0)
     .execute(&mut *tx)
     .await?;
+    // The year's purchases past the projected amount of the economic capacity: an alert.
+    crate::economic_capacity::ssr::after_purchase(&mut tx, buyer_id, compra_id).await?;
     // The balances emails commit with the purchase (the outbox composes them with the TXT): a
     // confirmed purchase always sends them, even if this process dies right after. A miner holds
     // no balances here: it was told its cupos above.
