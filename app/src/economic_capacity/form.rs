@@ -93,13 +93,9 @@ pub fn CapacityForm(version: RwSignal<u32>) -> impl IntoView {
                 .map(|r| (r.as_str(), r.as_str().to_owned())),
         )
         .collect();
-    view! {
-        {move || done.get().map(|evaluation| view! {
-            <p class="mensaje-exito" role="status">"Evaluación guardada."</p>
-            <EvaluationCard evaluation />
-        })}
-        <form class="formulario formulario-ancho" on:submit=|ev| ev.prevent_default()>
-            <fieldset disabled=move || busy.get()>
+    // Three parts, each erased to one view type: a single nested type of the whole form is
+    // deeper than the compiler's layout queries allow in a release build.
+    let who = view! {
                 {text("Año evaluado", "year", "El año en curso o el siguiente, por ejemplo 2026.",
                     |d| &d.year, |d, v| d.year = v)}
                 {choice(state, "Tipo de persona", "person", vec![
@@ -134,6 +130,9 @@ pub fn CapacityForm(version: RwSignal<u32>) -> impl IntoView {
                         on:change=move |ev| { let on = event_target_checked(&ev); draft.update(|d| d.bank_certification = on) } />
                     <label for="campo-bank_certification">"Adjunto certificación bancaria de un producto financiero vigente (art. 2)"</label>
                 </div>
+    }
+    .into_any();
+    let alternatives = view! {
                 <h2>"Alternativas del artículo 3"</h2>
                 <div class="campo-casilla">
                     <input type="checkbox" id="campo-mining_title_registered" name="mining_title_registered"
@@ -158,6 +157,9 @@ pub fn CapacityForm(version: RwSignal<u32>) -> impl IntoView {
                     ("REORGANIZACION_LEY1116", "Proceso de reorganización (Ley 1116 de 2006), personas jurídicas".to_owned()),
                     ("REPERFILAMIENTO_OBLIGACIONES", "Acuerdo de reperfilamiento de obligaciones".to_owned()),
                 ], exemption)}
+    }
+    .into_any();
+    let projection = view! {
                 <h2>"Proyección y soporte"</h2>
                 {text("Monto proyectado de comercialización del año (pesos)", "projected_amount",
                     "Veta le avisa cuando sus compras confirmadas del año lo superen.",
@@ -169,6 +171,18 @@ pub fn CapacityForm(version: RwSignal<u32>) -> impl IntoView {
                 </div>
                 {text("Código SHA-256 del soporte", "evidence_sha256", "64 caracteres hexadecimales.",
                     |d| &d.evidence_sha256, |d, v| d.evidence_sha256 = v)}
+    }
+    .into_any();
+    view! {
+        {move || done.get().map(|evaluation| view! {
+            <p class="mensaje-exito" role="status">"Evaluación guardada."</p>
+            <EvaluationCard evaluation />
+        })}
+        <form class="formulario formulario-ancho" on:submit=|ev| ev.prevent_default()>
+            <fieldset disabled=move || busy.get()>
+                {who}
+                {alternatives}
+                {projection}
                 <FormMessage state />
                 <p class="acciones">
                     <button type="button" class="boton" on:click=on_submit>"Evaluar y guardar"</button>
