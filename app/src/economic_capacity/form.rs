@@ -5,7 +5,7 @@ use domain::economic_capacity::draft::{REGIMEN_NO_RESPONSABLE, REGIMEN_RESPONSAB
 use domain::economic_capacity::{CapacityDraft, CapacityParameters, RiskRating};
 use leptos::prelude::*;
 
-use super::{EvaluationCard, EvaluationView, submit_capacity};
+use super::submit_capacity;
 use crate::forms::{BoundField, FieldMessages, FormMessage, FormState, browser_today, chosen_file};
 
 /// A select of `(value, label)` options bound to `value`, its errors under it.
@@ -31,7 +31,7 @@ fn choice(
 }
 
 #[component]
-pub fn CapacityForm(version: RwSignal<u32>) -> impl IntoView {
+pub fn CapacityForm(version: RwSignal<u32>, saved: RwSignal<Option<i32>>) -> impl IntoView {
     let state = FormState::new();
     let draft = RwSignal::new(CapacityDraft::default());
     let regimen = RwSignal::new(String::new());
@@ -40,7 +40,6 @@ pub fn CapacityForm(version: RwSignal<u32>) -> impl IntoView {
     let rating = RwSignal::new(String::new());
     let group = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
-    let done = RwSignal::new(None::<EvaluationView>);
     // A text field of the draft.
     let text = move |label: &'static str,
                      path: &'static str,
@@ -78,7 +77,7 @@ pub fn CapacityForm(version: RwSignal<u32>) -> impl IntoView {
             match submit_capacity(typed).await {
                 Ok(evaluation) => {
                     state.clear();
-                    done.set(Some(evaluation));
+                    saved.set(Some(evaluation.year));
                     version.update(|v| *v += 1);
                 }
                 Err(error) => state.show(&error),
@@ -174,10 +173,6 @@ pub fn CapacityForm(version: RwSignal<u32>) -> impl IntoView {
     }
     .into_any();
     view! {
-        {move || done.get().map(|evaluation| view! {
-            <p class="mensaje-exito" role="status">"Evaluación guardada."</p>
-            <EvaluationCard evaluation />
-        })}
         <form class="formulario formulario-ancho" on:submit=|ev| ev.prevent_default()>
             <fieldset disabled=move || busy.get()>
                 {who}

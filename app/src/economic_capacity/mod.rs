@@ -143,6 +143,8 @@ pub fn CapacityPage() -> impl IntoView {
     let title = "Capacidad económica";
     let version = RwSignal::new(0u32);
     let overview = Resource::new(move || version.get(), |_| get_capacity());
+    // Outside the reloaded part: saving reloads the page's data, and the form with it.
+    let saved = RwSignal::new(None::<i32>);
     view! {
         <Title text=title />
         <h1>{title}</h1>
@@ -157,6 +159,9 @@ pub fn CapacityPage() -> impl IntoView {
              Están exentos quienes estén en reorganización (Ley 1116 de 2006) o tengan un acuerdo de \
              reperfilamiento. Veta compara además sus compras del año con el monto proyectado."
         </p>
+        {move || saved.get().map(|year| view! {
+            <p class="mensaje-exito" role="status">{format!("Evaluación guardada: año {year}.")}</p>
+        })}
         <Transition fallback=|| view! { <p>"Cargando…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
@@ -164,7 +169,7 @@ pub fn CapacityPage() -> impl IntoView {
                     Ok(overview) => view! {
                         <p>{format!("Organización: {}", overview.razon_social)}</p>
                         {overview.purchases.map(|text| view! { <p class="aviso" data-testid="compras-vs-proyeccion">{text}</p> })}
-                        {overview.can_submit.then(|| view! { <CapacityForm version /> })}
+                        {overview.can_submit.then(|| view! { <CapacityForm version saved /> })}
                         <h2>"Evaluaciones"</h2>
                         {if overview.latest.is_empty() {
                             view! { <p>"Su organización no ha registrado su capacidad económica."</p> }.into_any()
