@@ -205,9 +205,21 @@ fn SidePanel() -> impl IntoView {
                                     | domain::OrganizationKind::PlantaBeneficio
                             ))
                     });
+                    // Resolución 371 de 2024: the Administrador of a title holder reports production.
+                    let production = signed_in.as_ref().is_some_and(|u| {
+                        u.role == Role::Administrador
+                            && u.organization.as_ref().is_some_and(|o| {
+                                o.kind == domain::OrganizationKind::ExplotadorMineroAutorizado
+                            })
+                    });
                     view! {
                         {capacity.then(|| view! {
                             <li><A href="/capacidad-economica">"Capacidad económica"</A></li>
+                        })}
+                        {production.then(|| view! {
+                            <li><A href="/produccion/tokens">"Reporte de producción"</A></li>
+                            <li><A href="/produccion/cargues">"Historial de cargue"</A></li>
+                            <li><A href="/produccion/mensual">"Producción mensual"</A></li>
                         })}
                         {role.is_some_and(|r| !r.is_platform()).then(|| view! {
                             <li><A href="/saldos">"Saldos"</A></li>

@@ -12,7 +12,8 @@ use leptos_router::{LazyRoute, lazy_route};
 
 use crate::{
     alerts, approval, audit_desk, auth, closings, codigos_origen, compras, economic_capacity, erp,
-    initial_balances, ledger, miner_registry, organizations, saldos, trail, transformations, users,
+    initial_balances, ledger, miner_registry, organizations, production, saldos, trail,
+    transformations, users,
 };
 
 /// One lazy route per page: no route data of its own (the pages load theirs), a view that renders
@@ -112,4 +113,10 @@ lazy_pages! {
     Approvals => approval::ApprovalsPage;
     /// `/alertas`
     Alerts => alerts::AlertsPage;
+    /// `/produccion/tokens`
+    ProductionTokens => production::ProductionTokensPage;
+    /// `/produccion/cargues`
+    ProductionBatches => production::ProductionBatchesPage;
+    /// `/produccion/mensual`
+    MonthlyProduction => production::monthly::MonthlyProductionPage;
 }

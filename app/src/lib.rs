@@ -30,6 +30,7 @@ pub mod notify;
 mod operator;
 mod organizations;
 mod pages;
+pub mod production;
 pub mod saldos;
 mod sections;
 pub mod trail;
@@ -149,6 +150,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/auditoria/movimientos") view={Lazy::<lazy::AuditMovements>::new()} />
                     <Route path=path!("/reversion-transformacion") view={Lazy::<lazy::TransformationReversal>::new()} />
                     <Route path=path!("/trazabilidad/:codigo") view={Lazy::<lazy::Trail>::new()} />
+                    <Route path=path!("/produccion/tokens") view={Lazy::<lazy::ProductionTokens>::new()} />
+                    <Route path=path!("/produccion/cargues") view={Lazy::<lazy::ProductionBatches>::new()} />
+                    <Route path=path!("/produccion/mensual") view={Lazy::<lazy::MonthlyProduction>::new()} />
                     // Never a catch-all parameter here: it would shadow the static files.
                 </ParentRoute>
             </Routes>

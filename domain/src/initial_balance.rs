@@ -206,7 +206,7 @@ impl DeclarationDraft {
 }
 
 /// The quantity in the mineral's unit, exactly, within 4 decimals.
-fn in_mineral_unit(
+pub(crate) fn in_mineral_unit(
     mineral: Mineral,
     quantity: SaleQuantity,
     unit: Unit,

@@ -82,6 +82,9 @@ pub mod consent;
 pub mod limits;
 pub mod one_time_code;
 pub mod sms;
+
+// --- production report of title holders (seed 003) ---
+pub mod production_report;
 pub use alert::AlertKind;
 pub use consent::{Consent, ConsentLine, ConsentTax};
 pub use limits::{Limit, LimitReached};

@@ -14,7 +14,8 @@ const ORGANIZATION = ['/', '/usuarios', '/saldos', '/saldos/4DEB01BC', '/reenvia
   '/compras/explotador-minero-autorizado', '/compras/comercializador', '/compras/minero-de-subsistencia',
   '/compras/sin-identificacion-de-origen', '/transacciones-en-curso', '/compras/historial', '/saldos-iniciales', '/reversion-compra',
   '/transformaciones', '/reversion-transformacion', '/cierres', '/trazabilidad/4DEB01BC',
-  '/compras/detalle/00000000-0000-4000-8000-000000000000', '/integracion-erp', '/capacidad-economica'];
+  '/compras/detalle/00000000-0000-4000-8000-000000000000', '/integracion-erp', '/capacidad-economica',
+  '/produccion/tokens', '/produccion/cargues', '/produccion/mensual'];
 const PLATFORM = ['/', '/organizaciones', '/codigos-origen', '/verificacion', '/aprobaciones', '/alertas',
   '/mineros-de-subsistencia', '/saldos-iniciales', '/auditoria/compras-sin-origen', '/auditoria/cierres', '/auditoria/movimientos',
   '/auditoria/capacidad-economica', '/trazabilidad/4DEB01BC'];

@@ -117,6 +117,9 @@ pub struct Settings {
     /// evaluation for the year may not confirm purchases (`VETA_CAPACIDAD_BLOQUEA=1`; default
     /// off: a warning in the purchase wizard only).
     pub capacity_blocks: app::economic_capacity::CapacityBlocks,
+    /// The share by which a title holder's monthly sales of a mineral may pass its reported
+    /// production before an alert (`VETA_PRODUCCION_TOLERANCIA`, default 0.05).
+    pub production_tolerance: domain::production_report::ProductionTolerance,
 }
 
 /// Default of `DATABASE_MAX_CONNECTIONS`.
@@ -196,6 +199,7 @@ impl Settings {
             reversal_window: reversal_window(&var)?,
             loss_threshold: loss_threshold(&var)?,
             capacity_blocks: capacity_blocks(&var)?,
+            production_tolerance: production_tolerance(&var)?,
         })
     }
 }
@@ -298,6 +302,25 @@ fn loss_threshold(var: &impl Fn(&str) -> Option<String>) -> Result<LossThreshold
             .ok_or(StartupError::InvalidSetting {
                 name: "VETA_TRANSFORMACION_PERDIDA_MAX",
                 reason: "debe ser una fracción entre 0 y 1 (p. ej. 0.15 para 15 %)",
+            }),
+    }
+}
+
+/// `VETA_PRODUCCION_TOLERANCIA`: a share between 0 and 1 (0.05 is 5 %).
+fn production_tolerance(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<domain::production_report::ProductionTolerance, StartupError> {
+    use domain::production_report::ProductionTolerance;
+    match var("VETA_PRODUCCION_TOLERANCIA") {
+        None => Ok(ProductionTolerance::default()),
+        Some(raw) => raw
+            .trim()
+            .parse::<rust_decimal::Decimal>()
+            .ok()
+            .and_then(|share| ProductionTolerance::new(share).ok())
+            .ok_or(StartupError::InvalidSetting {
+                name: "VETA_PRODUCCION_TOLERANCIA",
+                reason: "debe ser una fracción entre 0 y 1 (p. ej. 0.05 para 5 %)",
             }),
     }
 }

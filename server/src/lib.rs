@@ -15,6 +15,8 @@ pub mod email;
 pub mod erp_api;
 pub mod health;
 pub mod outbox;
+pub mod production_api;
+pub mod production_purge;
 pub mod same_origin;
 pub mod sealer;
 pub mod sms;

@@ -18,7 +18,10 @@ use tokio::net::TcpListener;
 use crate::config::{DatabaseUrl, Settings};
 use crate::email::{MailSettings, SmtpTransport};
 use crate::sms::SmsSettings;
-use crate::{api_errors, db, demo, erp_api, health, outbox, same_origin, sealer, sms, web_service};
+use crate::{
+    api_errors, db, demo, erp_api, health, outbox, production_api, production_purge, same_origin,
+    sealer, sms, web_service,
+};
 
 /// What every handler and server function can reach.
 #[derive(Clone, FromRef)]
@@ -41,6 +44,8 @@ pub struct AppState {
     pub loss_threshold: domain::transformation::LossThreshold,
     /// Whether confirming a purchase needs a passing economic-capacity evaluation.
     pub capacity_blocks: app::economic_capacity::CapacityBlocks,
+    /// The share by which a title's sales may pass its reported production before an alert.
+    pub production_tolerance: domain::production_report::ProductionTolerance,
     /// The key of the hashes of short codes.
     pub code_key: CodeKey,
     /// The reverse proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
@@ -122,6 +127,7 @@ impl Application {
             PublicUrl(settings.public_url.clone()),
         );
         sealer::spawn_sealer(pool.clone());
+        production_purge::spawn_purge(pool.clone());
         let router = router(AppState {
             leptos_options: settings.leptos,
             pool,
@@ -133,6 +139,7 @@ impl Application {
             reversal_window: settings.reversal_window,
             loss_threshold: settings.loss_threshold,
             capacity_blocks: settings.capacity_blocks,
+            production_tolerance: settings.production_tolerance,
             code_key: settings.code_key,
             trusted_proxies: settings.trusted_proxies,
         });
@@ -181,7 +188,17 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/erp/v1/compras/{compra_id}/confirmar",
             post(erp_api::confirm),
-        );
+        )
+        .route(
+            "/api/produccion/v1/openapi.json",
+            get(production_api::openapi),
+        )
+        .route("/api/produccion/v1/login", post(production_api::login))
+        .route(
+            "/api/produccion/v1/autorizacion",
+            post(production_api::authorize),
+        )
+        .route("/api/produccion/v1/cargue", post(production_api::cargue));
     if state.dev_sms_log {
         router = router.route("/dev/sms", get(sms::dev_sms_log));
     }
@@ -216,6 +233,7 @@ impl AppState {
         provide_context(self.reversal_window);
         provide_context(self.loss_threshold);
         provide_context(self.capacity_blocks);
+        provide_context(self.production_tolerance);
         provide_context(self.code_key.clone());
         provide_context(self.trusted_proxies.clone());
     }

@@ -74,6 +74,7 @@ impl TestApp {
             reversal_window: domain::compra_reversal::ReversalWindow::default(),
             loss_threshold: domain::transformation::LossThreshold::default(),
             capacity_blocks,
+            production_tolerance: Default::default(),
             code_key: app::auth::ssr::CodeKey::new([7; 32]),
             trusted_proxies: Default::default(),
         });

@@ -18,6 +18,7 @@ mod limits;
 mod malformed;
 mod outbox;
 mod pages;
+mod production;
 mod registration;
 mod reversals;
 mod schema;

@@ -204,6 +204,8 @@ pub async fn confirm(
     .await?;
     // The year's purchases past the projected amount of the economic capacity: an alert.
     crate::economic_capacity::ssr::after_purchase(&mut tx, buyer_id, compra_id).await?;
+    // A title holder selling more than it reported producing that month: an alert.
+    crate::production::crosscheck::after_purchase(&mut tx, compra_id, posting_id.0).await?;
     // The balances emails commit with the purchase (the outbox composes them with the TXT): a
     // confirmed purchase always sends them, even if this process dies right after. A miner holds
     // no balances here: it was told its cupos above.
