@@ -2,7 +2,7 @@
 //! to, in the same transaction as the change that caused them. The server's worker delivers them.
 
 use sqlx::PgConnection;
-use time::{OffsetDateTime, UtcOffset, macros::offset};
+use time::OffsetDateTime;
 
 /// What an outbox row is: the `channel` column, whose CHECK lists exactly these codes (tested in
 /// `server/tests/api/schema.rs`). Rows are written and read through this type, never through the
@@ -248,8 +248,7 @@ pub async fn enqueue_balances(
     Ok(())
 }
 
-/// Colombia's time: UTC−5 all year (no daylight saving time), so a fixed offset is exact.
-pub const BOGOTA: UtcOffset = offset!(-5);
+pub use domain::fecha::BOGOTA;
 
 /// The platform's notification, in the form of the ANM's own (seed 000), signed by the operator:
 ///

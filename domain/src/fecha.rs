@@ -5,13 +5,20 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
-use time::{Date, Month};
+use time::{Date, Month, UtcOffset};
 
 use crate::error_code::ErrorCode;
 use crate::text::echo;
 
 /// Earliest year accepted: catches `28/02/0025`-style typos; no traded mineral predates it.
 pub const FECHA_MIN_YEAR: i32 = 1900;
+
+/// Colombia's time: UTC−5 all year (no daylight saving time), so a fixed offset is exact. Dates
+/// and times people type or read (`fecha_toma_medida`, "today") are in it.
+pub const BOGOTA: UtcOffset = match UtcOffset::from_hms(-5, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => panic!("UTC−5 is a valid offset"),
+};
 
 /// A calendar date, read and shown as `DD/MM/AAAA` (also in JSON, like the ANM's web services).
 ///

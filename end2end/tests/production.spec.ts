@@ -150,7 +150,7 @@ test('el titular declara su producción del mes, vende más que eso y el auditor
   await auditor.getByLabel('Tipo').selectOption('VENTAS_SOBRE_PRODUCCION');
   const alert = auditor.getByTestId('alertas').getByRole('row').filter({ hasText: TITULO });
   await expect(alert).toContainText('Ventas de un título por encima de su producción reportada');
-  await expect(alert).toContainText(/se vendieron [\d.]+ g de ORO/);
+  await expect(alert).toContainText(/se vendieron [\d.,]+ g de ORO/);
   await expect(alert).toContainText('la producción reportada (ambiente de producción) es 5 g');
   await auditorContext.close();
 });

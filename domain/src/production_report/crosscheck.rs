@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use thiserror::Error;
 
 use crate::error_code::ErrorCode;
+use crate::number::format_es_co;
 use crate::unit::Unit;
 
 /// The share by which sales may pass reported production before an alert
@@ -86,7 +87,8 @@ impl MonthFigures {
 
     /// The alert's text, with the figures.
     pub fn detail(&self, tolerance: ProductionTolerance) -> String {
-        let percent = (tolerance.share() * Decimal::from(100)).normalize();
+        let figure = |value: Decimal| format_es_co(value, None);
+        let percent = figure(tolerance.share() * Decimal::from(100));
         format!(
             "{titulos}: en {month:02}/{year} se vendieron {sold} {unit} de {mineral} de sus códigos \
              de origen, y la producción reportada (ambiente de producción) es {produced} {unit}; \
@@ -94,11 +96,11 @@ impl MonthFigures {
             titulos = self.titulos.join(", "),
             month = self.month,
             year = self.year,
-            sold = self.sold.normalize(),
+            sold = figure(self.sold),
             unit = self.unit.code(),
             mineral = self.mineral,
-            produced = self.produced.normalize(),
-            allowed = self.allowed(tolerance).normalize(),
+            produced = figure(self.produced),
+            allowed = figure(self.allowed(tolerance)),
         )
     }
 }
@@ -129,7 +131,9 @@ mod tests {
         assert_eq!(figures(1, 1).subject(), "T14292011-003/ORO/2026-11");
         let detail = figures(1000, 1200).detail(tolerance);
         assert!(
-            detail.contains("1200 g") && detail.contains("1050 g"),
+            detail.contains("se vendieron 1.200 g")
+                && detail.contains("hasta 1.050 g")
+                && detail.contains("tolerancia de 5 %"),
             "{detail}"
         );
         assert!(ProductionTolerance::new(Decimal::from(2)).is_err());

@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::catalogs::{Catalog, CatalogError, TipoVariable};
 use super::record::{
-    COLOMBIA, CONTEXTO_MAX_BYTES, FECHA_FUTURE_TOLERANCE_MINUTES, RecordError, TITULOS_MAX,
+    CONTEXTO_MAX_BYTES, FECHA_FUTURE_TOLERANCE_MINUTES, RecordError, TITULOS_MAX,
     VALOR_MAX_DECIMALS, VALOR_MAX_INTEGER_DIGITS,
 };
 use crate::codigo_expediente::CodigoExpediente;
@@ -121,7 +121,7 @@ pub(super) fn fecha_hora(
     now: OffsetDateTime,
 ) -> Result<PrimitiveDateTime, RecordError> {
     let at = parse_fecha_hora(&text(value, false)?)?;
-    let local_now = now.to_offset(COLOMBIA);
+    let local_now = now.to_offset(crate::fecha::BOGOTA);
     let local_now = PrimitiveDateTime::new(local_now.date(), local_now.time());
     if at > local_now + Duration::minutes(FECHA_FUTURE_TOLERANCE_MINUTES) {
         return Err(RecordError::FechaFuture {

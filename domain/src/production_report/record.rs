@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
-use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 use super::catalogs::{Catalog, MeasureUnit, TipoMaterial, TipoVariable};
 use super::fields::{
@@ -36,11 +36,6 @@ pub const VALOR_MAX_DECIMALS: u32 = 4;
 pub const VALOR_MAX_INTEGER_DIGITS: u32 = 15;
 /// A measurement may be dated at most this far past the server's clock (clocks drift).
 pub const FECHA_FUTURE_TOLERANCE_MINUTES: i64 = 60;
-/// Colombia's time (UTC−5, no daylight saving): `fecha_toma_medida` is read as local time.
-pub const COLOMBIA: UtcOffset = match UtcOffset::from_hms(-5, 0, 0) {
-    Ok(offset) => offset,
-    Err(_) => panic!("a valid offset"),
-};
 
 /// The fields of a record, in the order of the seed (the answer lists errors in this order).
 pub const FIELDS: [&str; 10] = [

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
+use super::record::{CONTEXTO_FIELD, FIELDS};
 use super::*;
 use crate::unit::Unit;
 
@@ -232,23 +233,9 @@ proptest! {
     #[test]
     fn any_json_never_panics(text in ".{0,40}", number in any::<f64>()) {
         for value in [json!(text.clone()), json!(number), json!([text.clone()]), json!({"a": number})] {
-            for field in FIELDS_FOR_FUZZ {
+            for field in FIELDS.into_iter().chain([CONTEXTO_FIELD]) {
                 let _ = ProductionRecord::validate(&with(field, value.clone()), NOW);
             }
         }
     }
 }
-
-const FIELDS_FOR_FUZZ: [&str; 11] = [
-    "consecutivo",
-    "fecha_toma_medida",
-    "tipo_variable_id",
-    "mineral_id",
-    "unidad_medida_id",
-    "valor_variable",
-    "tipo_material_id",
-    "punto_control_nombre",
-    "punto_control_ubicacion",
-    "titulo",
-    "variables_contexto",
-];
