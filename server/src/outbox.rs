@@ -247,7 +247,8 @@ pub async fn deliver_due(
 
 /// Takes the due rows in one statement, which is its own short transaction: the row locks of
 /// `FOR UPDATE SKIP LOCKED` last only while the claim is written, and the lease keeps other
-/// workers away afterwards.
+/// workers away afterwards. Messages carrying a one-time secret (codes, PINs, single-use links:
+/// someone waits for them at a screen) come first, then the rest in the order they fell due.
 async fn claim_due(pool: &PgPool, limit: u32) -> Result<Vec<ClaimedRow>, sqlx::Error> {
     sqlx::query_as::<_, ClaimedRow>(
         "WITH due AS (
@@ -256,7 +257,7 @@ async fn claim_due(pool: &PgPool, limit: u32) -> Result<Vec<ClaimedRow>, sqlx::E
                AND next_attempt_at <= now()
                AND (claimed_until IS NULL OR claimed_until < now())
                AND (secrets_expire_at IS NULL OR secrets_expire_at > now())
-             ORDER BY next_attempt_at, outbox_id
+             ORDER BY (secrets IS NULL), next_attempt_at, outbox_id
              LIMIT $1
              FOR UPDATE SKIP LOCKED
          )

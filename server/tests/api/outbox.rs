@@ -863,3 +863,53 @@ async fn expired_secrets_and_days_of_failures_make_dead_letters(pool: PgPool) {
         listed.body
     );
 }
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_code_goes_out_before_the_mail_queued_ahead_of_it(pool: PgPool) {
+    let mail = FakeMailServer::default();
+    let sms = RecordingSmsGateway::new(pool.clone());
+    for n in 0..3 {
+        enqueue_committed(&pool, &email_to(&format!("saldos{n}@minera.com.co"))).await;
+    }
+    let mut transaction = pool.begin().await.expect("a transaction");
+    let code = OutgoingEmail {
+        text: "Su código es 87654321".to_owned(),
+        ..email_to("espera@minera.com.co")
+    };
+    enqueue_secret_email(
+        &mut transaction,
+        &code,
+        Some(&Secrets {
+            values: vec!["87654321"],
+            valid_minutes: 15,
+        }),
+    )
+    .await
+    .expect("queued");
+    transaction.commit().await.expect("commit");
+
+    // One message per round: the code, queued last, is the first one sent.
+    deliver_due(&pool, &mail, &sms, &test_url(), 1)
+        .await
+        .expect("delivered");
+    let received = mail.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, "espera@minera.com.co");
+    assert!(received[0].text.contains("87654321"));
+    // Then the others, in the order they were queued.
+    for _ in 0..3 {
+        deliver_due(&pool, &mail, &sms, &test_url(), 1)
+            .await
+            .expect("delivered");
+    }
+    let order: Vec<String> = mail.received().into_iter().map(|m| m.to).collect();
+    assert_eq!(
+        order,
+        [
+            "espera@minera.com.co",
+            "saldos0@minera.com.co",
+            "saldos1@minera.com.co",
+            "saldos2@minera.com.co"
+        ]
+    );
+}
