@@ -1,5 +1,5 @@
 //! The purge of the production report's test data: records and batches of the `PRUEBAS` environment
-//! are deleted [`PRUEBAS_RETENTION_DAYS`] days after they were received (seed 003, 6.2.1).
+//! are deleted `PRUEBAS_RETENTION_DAYS` days after they were received (seed 003, 6.2.1).
 //! Production data is never deleted (the tables' triggers refuse it).
 //!
 //! Every [`PURGE_INTERVAL`] a task in each server process tries a transaction-level advisory lock
@@ -9,8 +9,9 @@
 
 use std::time::Duration;
 
-use domain::production_report::{Environment, PRUEBAS_RETENTION_DAYS};
+use domain::production_report::{Environment, purge_before};
 use sqlx::PgPool;
+use time::OffsetDateTime;
 use tokio::task::JoinHandle;
 
 /// How often the purge runs.
@@ -25,7 +26,7 @@ pub struct Purged {
     pub batches: u64,
 }
 
-/// Deletes the test records and batches received more than [`PRUEBAS_RETENTION_DAYS`] days ago.
+/// Deletes the test records and batches received more than `PRUEBAS_RETENTION_DAYS` days ago.
 /// Returns zeros at once when another process is purging.
 pub async fn purge_pruebas(pool: &PgPool) -> Result<Purged, sqlx::Error> {
     let mut tx = pool.begin().await?;
@@ -37,23 +38,28 @@ pub async fn purge_pruebas(pool: &PgPool) -> Result<Purged, sqlx::Error> {
         tx.rollback().await?;
         return Ok(Purged::default());
     }
-    let days = i32::try_from(PRUEBAS_RETENTION_DAYS).unwrap_or(i32::MAX);
-    let records = sqlx::query(
-        "DELETE FROM production_records
-         WHERE environment = $2 AND received_at < now() - make_interval(days => $1)",
-    )
-    .bind(days)
-    .bind(Environment::Pruebas.code())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    // The database's clock, the rule's limit from `domain` (`purge_before`).
+    let now: OffsetDateTime = sqlx::query_scalar("SELECT now()")
+        .fetch_one(&mut *tx)
+        .await?;
+    let Some(limit) = purge_before(Environment::Pruebas, now) else {
+        tx.rollback().await?;
+        return Ok(Purged::default());
+    };
+    let records =
+        sqlx::query("DELETE FROM production_records WHERE environment = $2 AND received_at < $1")
+            .bind(limit)
+            .bind(Environment::Pruebas.code())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     // A batch goes once none of its records is left (they share its reception instant).
     let batches = sqlx::query(
         "DELETE FROM production_batches b
-         WHERE b.environment = $2 AND b.received_at < now() - make_interval(days => $1)
+         WHERE b.environment = $2 AND b.received_at < $1
            AND NOT EXISTS (SELECT 1 FROM production_records r WHERE r.batch_id = b.batch_id)",
     )
-    .bind(days)
+    .bind(limit)
     .bind(Environment::Pruebas.code())
     .execute(&mut *tx)
     .await?

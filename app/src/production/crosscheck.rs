@@ -51,13 +51,7 @@ pub async fn month_figures(
     month: Month,
 ) -> Result<Option<MonthFigures>, AppError> {
     let (first, last) = (month.first_day().date(), month.last_day().date());
-    let titulos: Vec<String> = sqlx::query_scalar(
-        "SELECT codigo_expediente FROM mining_titles WHERE organization_id = $1
-         ORDER BY codigo_expediente",
-    )
-    .bind(holder_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let titulos = super::ssr::titles_of(&mut *conn, holder_id).await?;
     if titulos.is_empty() {
         return Ok(None);
     }
@@ -141,7 +135,7 @@ pub async fn check_month(
     tolerance: ProductionTolerance,
     (holder_id, mineral, month): (Uuid, Mineral, Month),
     compra_id: Option<Uuid>,
-) -> Result<Option<MonthFigures>, AppError> {
+) -> Result<(), AppError> {
     // Held to the commit: a concurrent purchase of the same holder, mineral and month waits, then
     // reads these sales.
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
@@ -149,10 +143,10 @@ pub async fn check_month(
         .execute(&mut *conn)
         .await?;
     let Some(figures) = month_figures(conn, holder_id, mineral, month).await? else {
-        return Ok(None);
+        return Ok(());
     };
     if !figures.sales_exceed(tolerance) {
-        return Ok(None);
+        return Ok(());
     }
     raise_at(
         conn,
@@ -166,8 +160,7 @@ pub async fn check_month(
             subject: Some(figures.subject()),
         },
     )
-    .await?;
-    Ok(Some(figures))
+    .await
 }
 
 /// After a purchase is posted (in its transaction): when the seller is a title holder selling from

@@ -261,29 +261,17 @@ mod ssr {
     use domain::{Mineral, Quantity, ValidationErrors};
     use leptos::prelude::use_context;
     use rust_decimal::Decimal;
-    use sqlx::PgPool;
     use time::{Date, OffsetDateTime};
-    use uuid::Uuid;
 
     use super::{DeclaredMonth, MonthlyAnswer, MonthlyPage};
     use crate::error::AppError;
     use crate::ledger::ssr::today;
     use crate::production::crosscheck::after_report;
-    use crate::production::ssr::holder_administrator;
+    use crate::production::ssr::{holder_administrator, titles_of};
     use crate::saldos::ssr::fecha_hora;
 
     /// Most declared lines the page lists.
     const DECLARED_LISTED: i64 = 120;
-
-    async fn titles(pool: &PgPool, organization_id: Uuid) -> Result<Vec<String>, AppError> {
-        Ok(sqlx::query_scalar(
-            "SELECT codigo_expediente FROM mining_titles WHERE organization_id = $1
-             ORDER BY codigo_expediente",
-        )
-        .bind(organization_id)
-        .fetch_all(pool)
-        .await?)
-    }
 
     /// A quantity with its mineral's unit, as people read it.
     fn with_unit(mineral: &str, quantity: Decimal) -> String {
@@ -309,7 +297,7 @@ mod ssr {
         .fetch_all(&pool)
         .await?;
         Ok(MonthlyPage {
-            titulos: titles(&pool, organization_id).await?,
+            titulos: titles_of(&pool, organization_id).await?,
             declared: rows
                 .into_iter()
                 .map(|(titulo, mineral, month, quantity, at, by)| DeclaredMonth {
@@ -329,7 +317,7 @@ mod ssr {
     pub async fn declare(draft: MonthlyDraft) -> Result<MonthlyAnswer, AppError> {
         let (pool, user, organization_id) = holder_administrator().await?;
         let lines = draft
-            .validate(today(), &titles(&pool, organization_id).await?)
+            .validate(today(), &titles_of(&pool, organization_id).await?)
             .map_err(AppError::Invalid)?;
         let mut tx = pool.begin().await?;
         let mut errors = ValidationErrors::default();

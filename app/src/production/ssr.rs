@@ -2,7 +2,7 @@
 //! (the issue of a token).
 
 use domain::OrganizationKind;
-use domain::production_report::{Environment, PRUEBAS_RETENTION_DAYS, TokenRecord};
+use domain::production_report::{Environment, TokenRecord, purge_before};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
@@ -31,6 +31,21 @@ pub async fn holder_administrator() -> Result<(PgPool, SignedInUser, Uuid), AppE
         ));
     }
     Ok((pool, user, organization_id))
+}
+
+/// The códigos de expediente of an organisation's mining titles, in order: what its production
+/// reports, declarations and cross-checks may name.
+pub async fn titles_of<'c>(
+    executor: impl sqlx::PgExecutor<'c>,
+    organization_id: Uuid,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT codigo_expediente FROM mining_titles WHERE organization_id = $1
+         ORDER BY codigo_expediente",
+    )
+    .bind(organization_id)
+    .fetch_all(executor)
+    .await
 }
 
 /// Generates a token of `environment` for the user, disabling its active one of that environment,
@@ -141,12 +156,15 @@ pub async fn list_batches(pool: &PgPool, organization_id: Uuid) -> Result<Vec<Ba
                 b.duplicates, b.rejected, b.results
          FROM production_batches b JOIN users u ON u.user_id = b.user_id
          WHERE b.organization_id = $1
-           AND (b.environment <> $2 OR b.received_at >= now() - make_interval(days => $3))
+           AND (b.environment <> $2 OR b.received_at >= $3)
          ORDER BY b.received_at DESC LIMIT $4",
     )
     .bind(organization_id)
     .bind(Environment::Pruebas.code())
-    .bind(i32::try_from(PRUEBAS_RETENTION_DAYS).unwrap_or(i32::MAX))
+    .bind(purge_before(
+        Environment::Pruebas,
+        OffsetDateTime::now_utc(),
+    ))
     .bind(BATCHES_LISTED)
     .fetch_all(pool)
     .await?;

@@ -49,20 +49,13 @@ pub struct MonthlyLineDraft {
     pub unidad: String,
 }
 
-/// One line, read: the quantity in the mineral's unit.
+/// One line, read: the quantity in the mineral's unit (`Mineral::unit`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonthlyProduction {
     pub titulo: CodigoExpediente,
     pub mineral: Mineral,
     pub month: Month,
     pub quantity: SaleQuantity,
-}
-
-impl MonthlyProduction {
-    /// The quantity's unit: the mineral's.
-    pub fn unit(&self) -> Unit {
-        self.mineral.unit()
-    }
 }
 
 /// Why a declaration or one of its lines is refused (beside the fields' own errors).
@@ -298,7 +291,7 @@ mod tests {
         assert_eq!(read[0].mineral, Mineral::resolve("ORO").unwrap());
         assert_eq!(read[0].month.to_string(), "2026-10");
         assert_eq!(read[0].quantity.value().to_string(), "1500");
-        assert_eq!(read[0].unit(), Unit::Gram);
+        assert_eq!(read[0].mineral.unit(), Unit::Gram);
     }
 
     #[test]

@@ -49,14 +49,10 @@ pub async fn ingest(
     now: OffsetDateTime,
     (site, tolerance): (&PublicUrl, ProductionTolerance),
 ) -> Result<BatchAnswer, AppError> {
-    let titles: BTreeSet<String> = sqlx::query_scalar(
-        "SELECT codigo_expediente FROM mining_titles WHERE organization_id = $1",
-    )
-    .bind(caller.organization_id)
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .collect();
+    let titles: BTreeSet<String> = app::production::ssr::titles_of(pool, caller.organization_id)
+        .await?
+        .into_iter()
+        .collect();
     let batch_id = Uuid::new_v4();
     let mut tx = pool.begin().await?;
     let mut results = Vec::with_capacity(records.len());
