@@ -14,6 +14,7 @@ pub mod demo;
 pub mod email;
 pub mod erp_api;
 pub mod health;
+pub mod isolation;
 pub mod outbox;
 pub mod production_api;
 pub mod production_purge;

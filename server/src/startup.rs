@@ -19,8 +19,8 @@ use crate::config::{DatabaseUrl, Settings};
 use crate::email::{MailSettings, SmtpTransport};
 use crate::sms::SmsSettings;
 use crate::{
-    api_errors, db, demo, erp_api, health, outbox, production_api, production_purge, same_origin,
-    sealer, sms, web_service,
+    api_errors, db, demo, erp_api, health, isolation, outbox, production_api, production_purge,
+    same_origin, sealer, sms, web_service,
 };
 
 /// What every handler and server function can reach.
@@ -218,6 +218,7 @@ pub fn router(state: AppState) -> Router {
             same_origin::same_origin_writes,
         ))
         .layer(axum::middleware::from_fn(same_origin::security_headers))
+        .layer(axum::middleware::from_fn(isolation::isolate_requests))
         .with_state(state)
 }
 
@@ -240,7 +241,8 @@ impl AppState {
 
     /// Runs `work` (the application's code, outside a server function) with those contexts.
     pub async fn with_contexts<T>(&self, work: impl std::future::Future<Output = T>) -> T {
-        let owner = leptos::prelude::Owner::new();
+        // A root: never the child of whatever owner the thread last had (`isolation`).
+        let owner = leptos::prelude::Owner::new_root(None);
         owner.with(|| self.provide_contexts());
         owner
             .with(|| leptos::reactive::computed::ScopedFuture::new(work))

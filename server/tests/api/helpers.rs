@@ -57,12 +57,34 @@ impl TestApp {
         )
     }
 
+    /// An app that serves the repository's `public/` folder as its site (`/favicon.svg`), as the
+    /// deployed server serves the built site.
+    pub fn serving_public_files(pool: PgPool) -> Self {
+        let mut leptos_options = server::config::leptos_options().expect("Leptos.toml is valid");
+        leptos_options.site_root = concat!(env!("CARGO_MANIFEST_DIR"), "/../public").into();
+        Self::built(
+            pool,
+            leptos_options,
+            domain::SubsistenceCaps::default(),
+            app::economic_capacity::CapacityBlocks::default(),
+        )
+    }
+
     fn configured(
         pool: PgPool,
         caps: domain::SubsistenceCaps,
         capacity_blocks: app::economic_capacity::CapacityBlocks,
     ) -> Self {
         let leptos_options = server::config::leptos_options().expect("Leptos.toml is valid");
+        Self::built(pool, leptos_options, caps, capacity_blocks)
+    }
+
+    fn built(
+        pool: PgPool,
+        leptos_options: leptos::config::LeptosOptions,
+        caps: domain::SubsistenceCaps,
+        capacity_blocks: app::economic_capacity::CapacityBlocks,
+    ) -> Self {
         let router = server::startup::router(AppState {
             leptos_options,
             pool: pool.clone(),

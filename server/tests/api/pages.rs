@@ -48,6 +48,35 @@ async fn the_home_page_renders_the_shell_in_spanish(pool: PgPool) {
     );
 }
 
+/// Pages and files requested together, interleaved on the test's one thread: each page keeps its
+/// own policy (with its nonce) and each file the closed one, none with a cookie. Before
+/// `server::isolation`, a file answered while a page rendered took that page's headers.
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_page_keeps_its_headers_while_files_are_served(pool: PgPool) {
+    let app = TestApp::serving_public_files(pool);
+    server::demo::seed(&app.pool)
+        .await
+        .expect("demo data loads");
+    app.sign_in(DILUVIO_ADMIN).await;
+    let requests = (0..60).map(|n| if n % 2 == 0 { "/" } else { "/favicon.svg" });
+    let app = &app;
+    let responses = futures_util::future::join_all(
+        requests.map(|uri| async move { (uri, app.get(uri).await) }),
+    )
+    .await;
+    for (uri, response) in responses {
+        assert_eq!(response.status, StatusCode::OK, "{uri}");
+        let policy = response.headers["content-security-policy"]
+            .to_str()
+            .expect("ASCII");
+        let is_page = uri == "/";
+        assert_eq!(policy.contains("'nonce-"), is_page, "{uri}: {policy}");
+        if !is_page {
+            assert!(response.headers.get("set-cookie").is_none(), "{uri}");
+        }
+    }
+}
+
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn signed_out_visitors_are_sent_to_sign_in(pool: PgPool) {
     let app = TestApp::new(pool);
