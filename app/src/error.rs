@@ -30,6 +30,10 @@ pub enum AppError {
     NotFound,
     #[error("Ocurrió un error inesperado. Intente de nuevo en unos minutos.")]
     Internal,
+    /// The database cannot take the request right now (unreachable, restarting, failing over to
+    /// a standby, or read-only while it has no leader): answered 503, worth retrying.
+    #[error("El servicio no está disponible en este momento. Intente de nuevo en unos segundos.")]
+    Unavailable,
     /// The request could not be read (missing or mistyped arguments, a bad encoding, a body too
     /// large): the message says what.
     #[error("La solicitud está mal formada: {0}")]
@@ -108,7 +112,7 @@ impl From<ValidationErrors> for AppError {
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::with_status;
+pub use ssr::{is_unavailable, with_status};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -130,6 +134,7 @@ mod ssr {
                 Self::Forbidden => StatusCode::FORBIDDEN,
                 Self::NotFound => StatusCode::NOT_FOUND,
                 Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+                Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 Self::Malformed(_) => StatusCode::BAD_REQUEST,
                 Self::Transport(_) => StatusCode::BAD_GATEWAY,
             }
@@ -150,11 +155,35 @@ mod ssr {
         result
     }
 
-    /// Database failures are logged with their context and shown as `Internal`.
+    /// Database failures are logged with their context and shown as `Internal`, or as
+    /// `Unavailable` when the database could not take the request (see [`is_unavailable`]).
     impl From<sqlx::Error> for AppError {
         fn from(error: sqlx::Error) -> Self {
+            if is_unavailable(&error) {
+                tracing::warn!(%error, "database unavailable");
+                return Self::Unavailable;
+            }
             tracing::error!(%error, "database error");
             Self::Internal
+        }
+    }
+
+    /// The database could not take the request, through no fault of the request: no connection
+    /// within the pool's wait, a connection lost or cut mid-conversation (HAProxy closing the
+    /// sessions of a node that stopped being primary), or a server shutting down, starting, or
+    /// read-only (a demoted primary: SQLSTATE classes 08 and 57P, and 25006).
+    pub fn is_unavailable(error: &sqlx::Error) -> bool {
+        match error {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_) => true,
+            sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+                code.starts_with("08") || code.starts_with("57P") || code == "25006"
+            }),
+            _ => false,
         }
     }
 }

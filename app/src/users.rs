@@ -356,6 +356,7 @@ pub fn AccessMessage(error: AppError) -> impl IntoView {
             AppError::NotSignedIn => None,
             AppError::Forbidden => Some(http::StatusCode::FORBIDDEN),
             AppError::NotFound => Some(http::StatusCode::NOT_FOUND),
+            AppError::Unavailable => Some(http::StatusCode::SERVICE_UNAVAILABLE),
             _ => Some(http::StatusCode::INTERNAL_SERVER_ERROR),
         };
         if let Some(status) = status {

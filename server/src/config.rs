@@ -91,6 +91,9 @@ pub struct Settings {
     /// The reverse proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
     pub database_url: DatabaseUrl,
+    /// A standby for reads that may be a little stale (`DATABASE_READ_URL`, optional: HAProxy's
+    /// replica port on the cluster of docs/DEPLOYMENT.md).
+    pub database_read_url: Option<DatabaseUrl>,
     /// Upper bound of the connection pool; sized for a small machine, see docs/ARCHITECTURE.md.
     pub database_max_connections: u32,
     pub leptos: LeptosOptions,
@@ -134,6 +137,9 @@ impl Settings {
             .ok()
             .filter(|url| !url.trim().is_empty())
             .ok_or(StartupError::MissingDatabaseUrl)?;
+        let database_read_url = var("DATABASE_READ_URL")
+            .filter(|url| !url.trim().is_empty())
+            .map(DatabaseUrl);
         let database_max_connections = match std::env::var("DATABASE_MAX_CONNECTIONS") {
             Err(_) => DATABASE_MAX_CONNECTIONS_DEFAULT,
             Ok(raw) => raw
@@ -189,6 +195,7 @@ impl Settings {
             code_key: code_key(deployment, var)?,
             trusted_proxies,
             database_url: DatabaseUrl(database_url),
+            database_read_url,
             database_max_connections,
             leptos,
             public_url,

@@ -34,3 +34,16 @@ pub async fn connect_and_migrate(
         .map_err(|source| StartupError::Migration(source.to_string()))?;
     Ok(pool)
 }
+
+/// The pool of `DATABASE_READ_URL`, connected on first use: the server starts, and everything but
+/// the reads sent there keeps working, while that standby is down.
+pub fn connect_read(url: &DatabaseUrl, max_connections: u32) -> Result<PgPool, StartupError> {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_lazy(url.expose())
+        .map_err(|source| StartupError::DatabaseUnreachable {
+            url: url.clone(),
+            reason: source.to_string(),
+        })
+}

@@ -36,7 +36,7 @@ pub const ERP_BODY_MAX_BYTES: usize = 256 * 1024;
 pub const OPENAPI: &str = include_str!("erp_api/openapi.json");
 
 /// Every `code` the API answers outside `errors[]` (tested against the OpenAPI document).
-pub const ERP_ERROR_CODES: [&str; 13] = [
+pub const ERP_ERROR_CODES: [&str; 14] = [
     "token_missing",
     "token_invalid",
     "forbidden",
@@ -50,6 +50,7 @@ pub const ERP_ERROR_CODES: [&str; 13] = [
     "limit_reached",
     "request_malformed",
     "internal",
+    "unavailable",
 ];
 
 /// `GET /api/erp/v1/openapi.json`.
@@ -355,5 +356,6 @@ fn refusal(error: AppError) -> Response {
         AppError::Internal | AppError::Transport(_) => {
             refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
         }
+        AppError::Unavailable => refuse(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message),
     }
 }

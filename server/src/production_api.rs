@@ -33,6 +33,7 @@ use time::OffsetDateTime;
 use self::store::{PinProblem, TokenProblem};
 use crate::AppState;
 use crate::web_service::{ErrorBody, bearer, refuse};
+use app::error::AppError;
 
 /// Largest body of steps 1 and 2.
 pub const LOGIN_BODY_MAX_BYTES: usize = 4 * 1024;
@@ -44,7 +45,7 @@ pub const CARGUE_BODY_MAX_BYTES: usize = crate::api_errors::SERVER_FN_BODY_MAX_B
 pub const OPENAPI: &str = include_str!("production_api/openapi.json");
 
 /// Every `code` the API answers outside `errors[]` (tested against the OpenAPI document).
-pub const PRODUCTION_ERROR_CODES: [&str; 17] = [
+pub const PRODUCTION_ERROR_CODES: [&str; 18] = [
     "json_malformed",
     "body_too_large",
     "validation_failed",
@@ -62,6 +63,7 @@ pub const PRODUCTION_ERROR_CODES: [&str; 17] = [
     "cargue_empty",
     "cargue_too_many",
     "internal",
+    "unavailable",
 ];
 
 /// The neutral answer of step 1.
@@ -88,11 +90,20 @@ struct TokenAnswer {
 
 fn internal(error: &sqlx::Error) -> Response {
     tracing::error!(%error, "reporte de producción: error de base de datos");
-    refuse(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
-        "Ocurrió un error inesperado. Intente de nuevo en unos minutos.",
-    )
+    failure(&if app::error::is_unavailable(error) {
+        AppError::Unavailable
+    } else {
+        AppError::Internal
+    })
+}
+
+/// Veta's own failure: 503 `unavailable` (worth retrying soon) or 500 `internal`.
+fn failure(error: &AppError) -> Response {
+    let (status, code) = match error {
+        AppError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    };
+    refuse(status, code, error.to_string())
 }
 
 fn invalid(errors: ValidationErrors) -> Response {
@@ -322,11 +333,7 @@ pub async fn cargue(State(state): State<AppState>, headers: HeaderMap, body: Bod
         Ok(answer) => Json(answer).into_response(),
         Err(error) => {
             tracing::error!(%error, "reporte de producción: el cargue falló");
-            refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Ocurrió un error inesperado. Intente de nuevo en unos minutos.",
-            )
+            failure(&error)
         }
     }
 }

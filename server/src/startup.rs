@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::auth::ssr::request::TrustedProxies;
-use app::auth::ssr::{CodeKey, PublicUrl};
+use app::auth::ssr::{CodeKey, PublicUrl, ReadPool};
 use app::compras::ssr::CompraVigencia;
 use axum::Router;
 use axum::extract::FromRef;
@@ -28,6 +28,8 @@ use crate::{
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
+    /// Where the auditor's `verify` reads: `DATABASE_READ_URL`'s standby, or `pool`.
+    pub read_pool: ReadPool,
     /// Where links in emails point; also whether cookies are `Secure`.
     pub public_url: String,
     /// Serve `GET /dev/sms` (only with the recording SMS gateway of development and tests).
@@ -128,9 +130,14 @@ impl Application {
         );
         sealer::spawn_sealer(pool.clone());
         production_purge::spawn_purge(pool.clone());
+        let read_pool = match &settings.database_read_url {
+            Some(url) => ReadPool(db::connect_read(url, settings.database_max_connections)?),
+            None => ReadPool(pool.clone()),
+        };
         let router = router(AppState {
             leptos_options: settings.leptos,
             pool,
+            read_pool,
             public_url: settings.public_url,
             dev_sms_log: sms.is_recording(),
             compra_vigencia: settings.compra_vigencia,
@@ -227,6 +234,7 @@ impl AppState {
     /// page and server function gets them; so does the buyer's API (`with_contexts`).
     pub fn provide_contexts(&self) {
         provide_context(self.pool.clone());
+        provide_context(self.read_pool.clone());
         provide_context(PublicUrl(self.public_url.clone()));
         provide_context(self.compra_vigencia);
         provide_context(self.subsistence_caps.clone());

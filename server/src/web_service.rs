@@ -197,6 +197,7 @@ fn app_refusal(error: AppError) -> Response {
         AppError::Internal | AppError::Transport(_) => {
             refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
         }
+        AppError::Unavailable => refuse(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message),
     }
 }
 
@@ -222,7 +223,7 @@ pub const WS_RULE_CODES: [&str; 5] = [
 ];
 
 /// Every `code` the Web Service answers outside `errors[]` (tested against the OpenAPI document).
-pub const WS_ERROR_CODES: [&str; 17] = [
+pub const WS_ERROR_CODES: [&str; 18] = [
     "token_missing",
     "token_invalid",
     "token_other_transaction",
@@ -239,6 +240,7 @@ pub const WS_ERROR_CODES: [&str; 17] = [
     "forbidden",
     "request_malformed",
     "internal",
+    "unavailable",
     "seller_mismatch",
 ];
 

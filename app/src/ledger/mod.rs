@@ -30,6 +30,9 @@ pub struct MovementRow {
 /// What `verify` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyReport {
+    /// The time (Bogotá, HH:MM:SS) the data read is from: now on the primary, the last replayed
+    /// transaction on a standby.
+    pub data_as_of: String,
     /// Movements in the ledger.
     pub movements: u64,
     /// Movements sealed in the chain.
@@ -83,10 +86,9 @@ pub struct BalanceMismatch {
 pub async fn verify_ledger() -> Result<VerifyReport, AppError> {
     crate::error::with_status(
         async move {
-            use crate::auth::ssr::{pool, sessions};
-            let pool = pool()?;
-            let user = sessions::require_platform(&pool).await?;
-            let report = ssr::verify(&pool).await?;
+            use crate::auth::ssr::{pool, read_pool, sessions};
+            let user = sessions::require_platform(&pool()?).await?;
+            let report = ssr::verify(&read_pool()?).await?;
             tracing::info!(
                 user_id = %user.user_id,
                 clean = report.is_clean(),
@@ -149,9 +151,11 @@ fn ReportView(report: VerifyReport) -> impl IntoView {
         report.balances_checked, report.balance_mismatches_total
     );
     let clean = report.is_clean();
+    let as_of = format!("Datos a las {}.", report.data_as_of);
     view! {
         <section class="seccion-secundaria" role="status">
             <p class=if clean { "mensaje-exito" } else { "mensaje-error" }>{verdict}</p>
+            <p data-testid="datos-a-las">{as_of}</p>
             <p>{chain}</p>
             {behind.map(|text| view! { <p>{text}</p> })}
             <p>{balances}</p>

@@ -18,20 +18,51 @@ async fn healthz_is_green_on_a_migrated_database(pool: PgPool) {
         health["database"]["migrations_expected"],
         health["database"]["migrations_found"]
     );
+    // The node it writes to: the test cluster, reached over TCP, a primary.
+    let node = &health["database"]["node"];
+    assert!(
+        node["address"].as_str().is_some_and(|a| a.contains(':')),
+        "{node}"
+    );
+    assert_eq!(node["writable"], true);
+}
+
+/// A pool to a database that is not there: nothing listens on port 1, and the pool only tries
+/// when asked.
+fn unreachable_pool() -> PgPool {
+    PgPoolOptions::new()
+        .acquire_timeout(std::time::Duration::from_millis(500))
+        .connect_lazy("postgres://veta:secret@127.0.0.1:1/veta")
+        .expect("a well-formed URL")
 }
 
 #[tokio::test]
 async fn healthz_is_503_when_the_database_is_unreachable() {
-    // Nothing listens on port 1; the pool only tries when asked.
-    let pool = PgPoolOptions::new()
-        .acquire_timeout(std::time::Duration::from_millis(500))
-        .connect_lazy("postgres://veta:secret@127.0.0.1:1/veta")
-        .expect("a well-formed URL");
-    let app = TestApp::new(pool);
+    let app = TestApp::new(unreachable_pool());
     let response = app.get("/healthz").await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
     let health = response.json();
     assert_eq!(health["status"], "error");
     assert_eq!(health["database"]["reachable"], false);
     assert!(!response.body.contains("secret"));
+}
+
+/// Without its database a server function answers 503 and says to retry shortly, not a 500
+/// "unexpected error": a restart or a failover is not Veta's bug.
+#[tokio::test]
+async fn a_server_function_answers_503_when_the_database_is_unreachable() {
+    let app = TestApp::new(unreachable_pool());
+    let response = app
+        .call(
+            "ingresar",
+            &[("identifier", "marta.rios"), ("password", "una clave")],
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        response.body
+    );
+    assert_eq!(response.json(), "Unavailable");
 }

@@ -88,6 +88,7 @@ impl TestApp {
         let router = server::startup::router(AppState {
             leptos_options,
             pool: pool.clone(),
+            read_pool: app::auth::ssr::ReadPool(pool.clone()),
             public_url: "http://veta.test".to_owned(),
             dev_sms_log: true,
             compra_vigencia: app::compras::ssr::CompraVigencia::default(),

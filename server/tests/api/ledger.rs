@@ -597,12 +597,29 @@ async fn the_regulator_verifies_the_ledger_and_participants_may_not(pool: PgPool
     let app = TestApp::with_demo_data(pool).await;
     seal_pending(&app.pool).await.expect("seal");
     app.sign_in(AUDITOR_ANM).await;
+    let bogota_hour = || {
+        format!(
+            "{:02}",
+            time::OffsetDateTime::now_utc()
+                .to_offset(domain::fecha::BOGOTA)
+                .hour()
+        )
+    };
+    let hour_before = bogota_hour();
     let response = app.call("libro/verificar", &[]).await;
+    let hour_after = bogota_hour();
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
     let report = response.json();
     assert_eq!(report["chain"], serde_json::Value::Null, "{report}");
     assert_eq!(report["sealed"], 2);
     assert_eq!(report["balance_mismatches_total"], 0);
+    // Read on the primary here: the data is as of now, HH:MM:SS in Bogotá.
+    let as_of = report["data_as_of"].as_str().expect("data_as_of");
+    assert_eq!(as_of.len(), 8, "{as_of}");
+    assert!(
+        [hour_before, hour_after].contains(&as_of[..2].to_owned()),
+        "{as_of}"
+    );
     assert_eq!(app.get("/verificacion").await.status, StatusCode::OK);
 
     let participant = TestApp::new(app.pool.clone());

@@ -28,6 +28,16 @@ pub fn pool() -> Result<PgPool, AppError> {
     })
 }
 
+/// The pool for reads that may be a little stale (the auditor's `verify`): a standby's when
+/// `DATABASE_READ_URL` is set, provided by the server. Never for a read that must see writes.
+#[derive(Debug, Clone)]
+pub struct ReadPool(pub PgPool);
+
+/// The [`ReadPool`], or the pool when there is none.
+pub fn read_pool() -> Result<PgPool, AppError> {
+    use_context::<ReadPool>().map_or_else(pool, |read| Ok(read.0))
+}
+
 /// Where links in emails point (`PUBLIC_URL`), provided by the server; also decides whether
 /// cookies are `Secure` (an `https` address).
 #[derive(Debug, Clone)]

@@ -27,6 +27,7 @@
 mod loadgen;
 
 mod checks;
+mod ha;
 mod processes;
 mod scenarios;
 
@@ -36,6 +37,7 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::PgPoolOptions;
 
 use checks::context;
+use ha::{HaEnv, freeze_etcd, freeze_sync_standby, kill_primary, sync_against_async};
 use loadgen::Result;
 use loadgen::mail::{Catcher, Mailbox};
 use loadgen::purchase::{BUYER, sign_in};
@@ -84,11 +86,20 @@ fn ensure(ok: bool, message: impl FnOnce() -> String) -> Result<()> {
 
 async fn run() -> Result<()> {
     let smtp_port = free_port()?;
+    // On the HA cluster (scripts/ha faults) only the HA scenarios run, and its own commands break it.
+    let ha = HaEnv::from_env()?;
+    let pg_command = |name: &str| {
+        if ha.is_some() {
+            Ok(String::new())
+        } else {
+            required(name)
+        }
+    };
     let env = Env {
         server_bin: required("FAULTS_SERVER_BIN")?,
         database_url: required("DATABASE_URL")?,
-        pg_stop: required("FAULTS_PG_STOP")?,
-        pg_start: required("FAULTS_PG_START")?,
+        pg_stop: pg_command("FAULTS_PG_STOP")?,
+        pg_start: pg_command("FAULTS_PG_START")?,
         work: std::env::var("FAULTS_WORK").unwrap_or_else(|_| "/tmp".to_owned()),
         smtp_addr: format!("127.0.0.1:{smtp_port}"),
     };
@@ -101,6 +112,34 @@ async fn run() -> Result<()> {
         .map_err(|error| format!("no se pudo conectar a DATABASE_URL: {error}"))?;
     let mailbox = || Mailbox::new(pool.clone(), Arc::clone(&catcher));
     let session = sign_in(&server_a.http, &mailbox().await?, BUYER).await?;
+    if let Some(ha) = ha {
+        println!(
+            "Veta — pruebas de alta disponibilidad (servidor release, tres nodos PostgreSQL con Patroni, HAProxy y correo en loopback)"
+        );
+        let mut next = 0;
+        let mut ctx = |purchases: usize| {
+            let range = next..next + sellers_for(purchases as u64);
+            next = range.end;
+            let (http, pool) = (server_a.http.clone(), pool.clone());
+            let (session, mailbox) = (session.clone(), mailbox());
+            async move {
+                Ok::<_, String>(context(
+                    http,
+                    mailbox.await?,
+                    &session,
+                    seed_sellers(&pool, range).await?,
+                ))
+            }
+        };
+        let purchases = ha.purchases();
+        sync_against_async(&ha, &[ctx(purchases).await?, ctx(purchases).await?]).await?;
+        kill_primary(&ha, &pool, &ctx(purchases).await?).await?;
+        freeze_sync_standby(&ha, &pool, &ctx(purchases).await?).await?;
+        freeze_etcd(&ha, &pool, &ctx(ha.etcd_purchases()).await?).await?;
+        server_a.stop();
+        println!("\ntodas las pruebas de alta disponibilidad pasaron\nfaults-ha: 4 passed");
+        return Ok(());
+    }
     println!("Veta — pruebas de fallas (servidor release, PostgreSQL y correo en loopback)");
 
     // Disjoint sellers per scenario: each buyer-seller pair has its own daily limit.
