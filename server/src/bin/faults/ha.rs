@@ -11,19 +11,23 @@
 //!    primary holds it; once it thaws, every waiting confirmation completes.
 //! 4. **etcd frozen**: the primary loses its leader lock and turns read-only; Veta answers 503
 //!    (never a 500, never a hang) until a leader is back, then confirms again.
+//! 5. **Restore to a point in time**: a base backup, confirmations, the point, more
+//!    confirmations; the backup and the archived WAL restored to the point hold every confirmation
+//!    before it and none after, and `verify` is clean there.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use domain::CompraStatus;
 use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
 use tokio::task::JoinHandle;
 
 use crate::checks::{prepare, sealed_and_verified, stored};
 use crate::loadgen::Result;
 use crate::loadgen::purchase::{Ctx, Prepared};
 use crate::loadgen::stats::{ms, percentile};
-use crate::processes::{required, shell};
+use crate::processes::{required, shell, shell_output};
 use crate::{REQUEST_MAX, ensure};
 
 /// How long a confirmation is retried before the scenario fails.
@@ -48,6 +52,10 @@ pub struct HaEnv {
     pub thaw_etcd: String,
     pub replication_async: String,
     pub replication_sync: String,
+    pub backup: String,
+    /// Given the point in time after it (quoted), prints the restored instance's `DATABASE_URL=`.
+    pub restore: String,
+    pub restore_stop: String,
     /// Confirmations a second (`FAULTS_HA_RATE`, default 50).
     pub rate: f64,
     /// Length of each load (`FAULTS_HA_SECONDS`, default 20).
@@ -76,6 +84,9 @@ impl HaEnv {
             thaw_etcd: required("FAULTS_HA_THAW_ETCD")?,
             replication_async: required("FAULTS_HA_ASYNC")?,
             replication_sync: required("FAULTS_HA_SYNC")?,
+            backup: required("FAULTS_HA_BACKUP")?,
+            restore: required("FAULTS_HA_RESTORE")?,
+            restore_stop: required("FAULTS_HA_RESTORE_STOP")?,
             rate: number("FAULTS_HA_RATE", 50.0)?,
             seconds: number("FAULTS_HA_SECONDS", 20.0)? as u64,
         }))
@@ -371,6 +382,59 @@ pub async fn freeze_etcd(ha: &HaEnv, pool: &PgPool, ctx: &Arc<Ctx>) -> Result<()
         "  {refused} respuestas 503 mientras no hubo líder (ninguna 500, la más lenta en {:.1} s); confirmó de nuevo {:.1} s después de descongelar etcd; verify limpio",
         slowest.as_secs_f64(),
         resumed.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Scenario 5.
+pub async fn restore_to_a_point(ha: &HaEnv, pool: &PgPool, ctx: &Arc<Ctx>) -> Result<()> {
+    println!("\n== 5. Copia base y restauración a un punto en el tiempo");
+    shell(&ha.backup).await?;
+    let (ids_before, prepared) = load(ha.purchases(), ctx).await?;
+    let before = steady_load(ctx, prepared, ha.rate).await?;
+    // Sealed before the point, so that the restored ledger is whole at it.
+    sealed_and_verified(pool).await?;
+    let point: String = sqlx::query_scalar("SELECT clock_timestamp()::text")
+        .fetch_one(pool)
+        .await
+        .map_err(|error| format!("la hora del punto: {error}"))?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (ids_after, prepared) = load(ha.purchases(), ctx).await?;
+    let after = steady_load(ctx, prepared, ha.rate).await?;
+    let restored_at = Instant::now();
+    let printed = shell_output(&format!("{} '{point}'", ha.restore)).await?;
+    let restore_took = restored_at.elapsed();
+    let url = printed
+        .lines()
+        .find_map(|line| line.strip_prefix("DATABASE_URL="))
+        .ok_or("la restauración no dio DATABASE_URL")?;
+    let restored = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(url)
+        .await
+        .map_err(|error| format!("la base restaurada: {error}"))?;
+    received_codes_are_stored(&restored, &ids_before, &before).await?;
+    let later = stored(&restored, &ids_after).await?;
+    ensure(later.is_empty(), || {
+        format!(
+            "{} compras de después del punto están en la base restaurada",
+            later.len()
+        )
+    })?;
+    let report = app::ledger::ssr::verify(&restored)
+        .await
+        .map_err(|error| format!("verify en la base restaurada: {error}"))?;
+    ensure(report.is_clean() && report.unsealed == 0, || {
+        format!("la base restaurada no está íntegra: {report:?}")
+    })?;
+    restored.close().await;
+    shell(&ha.restore_stop).await?;
+    println!(
+        "  restaurada hasta {point} en {:.1} s: las {} confirmaciones de antes del punto están, ninguna de las {} de después; verify limpio ({} movimientos, todos sellados)",
+        restore_took.as_secs_f64(),
+        before.len(),
+        after.len(),
+        report.movements
     );
     Ok(())
 }

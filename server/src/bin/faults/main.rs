@@ -37,7 +37,9 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::PgPoolOptions;
 
 use checks::context;
-use ha::{HaEnv, freeze_etcd, freeze_sync_standby, kill_primary, sync_against_async};
+use ha::{
+    HaEnv, freeze_etcd, freeze_sync_standby, kill_primary, restore_to_a_point, sync_against_async,
+};
 use loadgen::Result;
 use loadgen::mail::{Catcher, Mailbox};
 use loadgen::purchase::{BUYER, sign_in};
@@ -136,8 +138,9 @@ async fn run() -> Result<()> {
         kill_primary(&ha, &pool, &ctx(purchases).await?).await?;
         freeze_sync_standby(&ha, &pool, &ctx(purchases).await?).await?;
         freeze_etcd(&ha, &pool, &ctx(ha.etcd_purchases()).await?).await?;
+        restore_to_a_point(&ha, &pool, &ctx(2 * purchases).await?).await?;
         server_a.stop();
-        println!("\ntodas las pruebas de alta disponibilidad pasaron\nfaults-ha: 4 passed");
+        println!("\ntodas las pruebas de alta disponibilidad pasaron\nfaults-ha: 5 passed");
         return Ok(());
     }
     println!("Veta — pruebas de fallas (servidor release, PostgreSQL y correo en loopback)");

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::net::TcpListener;
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::ensure;
@@ -115,13 +115,24 @@ impl Server {
 
 /// Runs one of the PostgreSQL commands (`sh -c`), off the runtime's threads.
 pub async fn shell(command: &str) -> Result<()> {
+    shell_output(command).await.map(drop)
+}
+
+/// The same, answering what the command printed on its standard output (its standard error goes
+/// to ours).
+pub async fn shell_output(command: &str) -> Result<String> {
     let command = command.to_owned();
-    let status =
-        tokio::task::spawn_blocking(move || Command::new("sh").args(["-c", &command]).status())
-            .await
-            .map_err(|error| error.to_string())?
-            .map_err(|error| error.to_string())?;
-    ensure(status.success(), || {
-        format!("la orden de PostgreSQL falló: {status}")
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("sh")
+            .args(["-c", &command])
+            .stderr(Stdio::inherit())
+            .output()
     })
+    .await
+    .map_err(|error| error.to_string())?
+    .map_err(|error| error.to_string())?;
+    ensure(output.status.success(), || {
+        format!("la orden de PostgreSQL falló: {}", output.status)
+    })?;
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
