@@ -112,7 +112,7 @@ impl From<ValidationErrors> for AppError {
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::{is_unavailable, with_status};
+pub use ssr::with_status;
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -172,7 +172,7 @@ mod ssr {
     /// within the pool's wait, a connection lost or cut mid-conversation (HAProxy closing the
     /// sessions of a node that stopped being primary), or a server shutting down, starting, or
     /// read-only (a demoted primary: SQLSTATE classes 08 and 57P, and 25006).
-    pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    fn is_unavailable(error: &sqlx::Error) -> bool {
         match error {
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed

@@ -88,13 +88,9 @@ struct TokenAnswer {
     mensaje: String,
 }
 
-fn internal(error: &sqlx::Error) -> Response {
-    tracing::error!(%error, "reporte de producción: error de base de datos");
-    failure(&if app::error::is_unavailable(error) {
-        AppError::Unavailable
-    } else {
-        AppError::Internal
-    })
+/// A database failure, logged and classified once, by `AppError`'s conversion.
+fn internal(error: sqlx::Error) -> Response {
+    failure(&AppError::from(error))
 }
 
 /// Veta's own failure: 503 `unavailable` (worth retrying soon) or 500 `internal`.
@@ -176,12 +172,12 @@ pub async fn login(State(state): State<AppState>, body: Body) -> Response {
     };
     let holder = match store::find_holder(&state.pool, usuario.as_ref(), correo.as_ref()).await {
         Ok(holder) => holder,
-        Err(error) => return internal(&error),
+        Err(error) => return internal(error),
     };
     if let Some(holder) = holder {
         // Sent or held back by the PIN's policy: the answer is the same.
         if let Err(error) = store::send_pin(&state.pool, &state.code_key, &holder).await {
-            return internal(&error);
+            return internal(error);
         }
     }
     Json(LoginAnswer {
@@ -227,7 +223,7 @@ pub async fn authorize(State(state): State<AppState>, body: Body) -> Response {
     let holder = match store::find_holder(&state.pool, usuario.as_ref(), correo.as_ref()).await {
         Ok(Some(holder)) => holder,
         Ok(None) => return pin_invalid(),
-        Err(error) => return internal(&error),
+        Err(error) => return internal(error),
     };
     match store::authorize(&state.pool, &state.code_key, &holder, &pin, ambiente).await {
         Ok(Ok(token)) => {
@@ -247,7 +243,7 @@ pub async fn authorize(State(state): State<AppState>, body: Body) -> Response {
             };
             refuse(status, refusal.code(), refusal.to_string())
         }
-        Err(error) => internal(&error),
+        Err(error) => internal(error),
     }
 }
 
@@ -278,7 +274,7 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<store::Caller, 
             "forbidden",
             "El usuario del token ya no es administrador activo de un titular minero aprobado.",
         )),
-        Err(error) => Err(internal(&error)),
+        Err(error) => Err(internal(error)),
     }
 }
 
