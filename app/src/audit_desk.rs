@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::forms::{Field, FormMessage, FormState, FormValues, SelectField};
+use crate::reports::{AsOf, DataAsOf};
 use crate::users::AccessMessage;
 
 /// One movement, as listed.
@@ -108,13 +109,14 @@ mod ssr {
 #[server(endpoint = "auditoria/movimientos")]
 pub async fn list_audit_movements(
     #[server(default)] filter: MovementFilterDraft,
-) -> Result<Vec<AuditMovement>, AppError> {
+) -> Result<AsOf<Vec<AuditMovement>>, AppError> {
     crate::error::with_status(
         async move {
-            let pool = crate::auth::ssr::pool()?;
-            crate::auth::ssr::sessions::require_platform(&pool).await?;
+            use crate::auth::ssr::{pool, read_pool, sessions};
+            sessions::require_platform(&pool()?).await?;
             let filter = filter.validate().map_err(AppError::Invalid)?;
-            ssr::movements(&pool, &filter).await
+            let read = read_pool()?;
+            crate::reports::ssr::read_as_of(&read, ssr::movements(&read, &filter)).await
         }
         .await,
     )
@@ -192,7 +194,7 @@ pub fn AuditMovementsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match rows.await {
                     Err(error) => view! { <AccessMessage error /> }.into_any(),
-                    Ok(rows) => {
+                    Ok(AsOf { data_as_of, report: rows }) => {
                         // Encoded in the browser, on demand (js_sys does not run on the server).
                         let download = RwSignal::new(None::<String>);
                         let listed = StoredValue::new(rows.clone());
@@ -202,6 +204,7 @@ pub fn AuditMovementsPage() -> impl IntoView {
                             download.set(Some(format!("data:text/csv;charset=utf-8,{encoded}")));
                         };
                         view! {
+                            <DataAsOf data_as_of />
                             <p>{format!("{} movimientos (se muestran hasta {MOVEMENTS_LISTED_MAX}, los más recientes).", rows.len())}</p>
                             <p class="acciones">
                                 <button type="button" class="boton" on:click=export>"Exportar CSV"</button>

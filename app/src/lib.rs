@@ -31,6 +31,7 @@ mod operator;
 mod organizations;
 mod pages;
 pub mod production;
+pub mod reports;
 pub mod saldos;
 mod sections;
 pub mod trail;

@@ -190,6 +190,8 @@ test('tras las compras, el auditor de la ANM verifica el libro: cadena y saldos 
     }, { timeout: 20_000 })
     .toBe(true);
   await expect(auditor.getByText(/Cadena: \d+ de \d+ movimientos sellados, sin alteraciones\./)).toBeVisible();
+  // Read from the read pool (a standby when there is one): the report says how recent it is.
+  await expect(auditor.getByTestId('datos-a-las')).toHaveText(/^Datos a las \d\d:\d\d:\d\d\.$/);
   await context.close();
 });
 
@@ -212,6 +214,7 @@ test('el historial lista cada compra con filtros y la exporta en CSV', async ({ 
   await expect(rows.first()).toContainText('Pendiente por gestión del vendedor');
   await expect(page.getByRole('row').filter({ hasText: 'Confirmada' })).toHaveCount(0);
   await expect(page.getByText(/compra\(s\) · página 1 de 1/)).toBeVisible();
+  await expect(page.getByTestId('datos-a-las')).toHaveText(/^Datos a las \d\d:\d\d:\d\d\.$/);
 
   await page.getByRole('button', { name: 'Exportar CSV' }).click();
   const downloading = page.waitForEvent('download');

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::forms::{FormMessage, FormState};
+use crate::reports::{AsOf, DataAsOf};
 use crate::sections;
 use crate::users::AccessMessage;
 
@@ -122,12 +123,13 @@ pub async fn month_report_pdf(month: String) -> Result<String, AppError> {
 }
 
 #[server(endpoint = "cierres/auditoria")]
-pub async fn closings_audit() -> Result<Vec<AuditRow>, AppError> {
+pub async fn closings_audit() -> Result<AsOf<Vec<AuditRow>>, AppError> {
     crate::error::with_status(
         async move {
-            let pool = crate::auth::ssr::pool()?;
-            crate::auth::ssr::sessions::require_platform(&pool).await?;
-            ssr::audit(&pool).await
+            use crate::auth::ssr::{pool, read_pool, sessions};
+            sessions::require_platform(&pool()?).await?;
+            let read = read_pool()?;
+            crate::reports::ssr::read_as_of(&read, ssr::audit(&read)).await
         }
         .await,
     )
@@ -302,8 +304,12 @@ pub fn ClosingsAuditPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match rows.await {
                     Err(error) => view! { <AccessMessage error /> }.into_any(),
-                    Ok(rows) if rows.is_empty() => view! { <p>"Ninguna organización ha cerrado meses."</p> }.into_any(),
-                    Ok(rows) => view! {
+                    Ok(AsOf { data_as_of, report: rows }) if rows.is_empty() => view! {
+                        <DataAsOf data_as_of />
+                        <p>"Ninguna organización ha cerrado meses."</p>
+                    }.into_any(),
+                    Ok(AsOf { data_as_of, report: rows }) => view! {
+                        <DataAsOf data_as_of />
                         <div class="tabla-contenedor">
                             <table class="tabla" data-testid="auditoria-cierres">
                                 <thead><tr>

@@ -14,6 +14,7 @@ use leptos_router::components::A;
 use super::pager::{PageButtons, PageSummary};
 use super::{HistoryList, HistoryRow, export_history, list_history};
 use crate::forms::{Field, FormMessage, FormState, FormValues, SelectField};
+use crate::reports::{AsOf, DataAsOf};
 use crate::users::AccessMessage;
 
 /// The name the exported file is saved under.
@@ -92,7 +93,10 @@ pub fn HistoryPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Cargando…"</p> }>
             {move || Suspend::new(async move {
                 match result.await {
-                    Ok(found) => view! { <HistoryTable found page /> }.into_any(),
+                    Ok(AsOf { data_as_of, report: found }) => view! {
+                        <DataAsOf data_as_of />
+                        <HistoryTable found page />
+                    }.into_any(),
                     Err(error) => view! { <AccessMessage error /> }.into_any(),
                 }
             })}

@@ -46,6 +46,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::reports::AsOf;
 
 /// A purchase as the wizard shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -412,12 +413,13 @@ pub async fn register_sin_origen(
 
 /// Every purchase without identified origin (the *Auditor ANM* and the *Administrador OTTM*).
 #[server(endpoint = "compras/sin-origen/auditoria")]
-pub async fn list_sin_origen() -> Result<Vec<SinOrigenRow>, AppError> {
+pub async fn list_sin_origen() -> Result<AsOf<Vec<SinOrigenRow>>, AppError> {
     crate::error::with_status(
         async move {
-            let pool = crate::auth::ssr::pool()?;
-            crate::auth::ssr::sessions::require_platform(&pool).await?;
-            ssr::sin_origen_audit(&pool).await
+            use crate::auth::ssr::{pool, read_pool, sessions};
+            sessions::require_platform(&pool()?).await?;
+            let read = read_pool()?;
+            crate::reports::ssr::read_as_of(&read, ssr::sin_origen_audit(&read)).await
         }
         .await,
     )
@@ -452,12 +454,14 @@ pub async fn list_en_curso(#[server(default)] page: u32) -> Result<EnCursoList, 
 pub async fn list_history(
     #[server(default)] filter: HistoryFilterDraft,
     #[server(default)] page: u32,
-) -> Result<HistoryList, AppError> {
+) -> Result<AsOf<HistoryList>, AppError> {
     crate::error::with_status(
         async move {
             let filter = filter.validate().map_err(AppError::Invalid)?;
-            let (pool, _, buyer_id) = ssr::buyer().await?;
-            ssr::history(&pool, buyer_id, &filter, page).await
+            let (_, _, buyer_id) = ssr::buyer().await?;
+            let read = crate::auth::ssr::read_pool()?;
+            let history = ssr::history(&read, buyer_id, &filter, page);
+            crate::reports::ssr::read_as_of(&read, history).await
         }
         .await,
     )
@@ -471,8 +475,8 @@ pub async fn export_history(
     crate::error::with_status(
         async move {
             let filter = filter.validate().map_err(AppError::Invalid)?;
-            let (pool, _, buyer_id) = ssr::buyer().await?;
-            ssr::history_csv(&pool, buyer_id, &filter).await
+            let (_, _, buyer_id) = ssr::buyer().await?;
+            ssr::history_csv(&crate::auth::ssr::read_pool()?, buyer_id, &filter).await
         }
         .await,
     )

@@ -17,6 +17,7 @@ use crate::forms::{
     BoundField, BoundSelect, FieldMessages, FormMessage, FormState, browser_today, new_form_id,
 };
 use crate::pages::PurchaseRoleGate;
+use crate::reports::{AsOf, DataAsOf};
 use crate::sections;
 use crate::users::AccessMessage;
 
@@ -158,8 +159,12 @@ pub fn SinOrigenAuditPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match rows.await {
                     Err(error) => view! { <AccessMessage error /> }.into_any(),
-                    Ok(rows) if rows.is_empty() => view! { <p>"No hay compras sin identificación de origen."</p> }.into_any(),
-                    Ok(rows) => view! {
+                    Ok(AsOf { data_as_of, report: rows }) if rows.is_empty() => view! {
+                        <DataAsOf data_as_of />
+                        <p>"No hay compras sin identificación de origen."</p>
+                    }.into_any(),
+                    Ok(AsOf { data_as_of, report: rows }) => view! {
+                        <DataAsOf data_as_of />
                         <div class="tabla-contenedor">
                             <table class="tabla" data-testid="compras-sin-origen">
                                 <thead><tr>

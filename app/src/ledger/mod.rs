@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::reports::{AsOf, DataAsOf};
 use crate::users::AccessMessage;
 
 /// One movement of a holder's history, as listed.
@@ -30,9 +31,6 @@ pub struct MovementRow {
 /// What `verify` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyReport {
-    /// The time (Bogotá, HH:MM:SS) the data read is from: now on the primary, the last replayed
-    /// transaction on a standby.
-    pub data_as_of: String,
     /// Movements in the ledger.
     pub movements: u64,
     /// Movements sealed in the chain.
@@ -83,19 +81,21 @@ pub struct BalanceMismatch {
 /// Recomputes the chain and every balance; for the platform roles (the ANM's auditors and the
 /// operator's administrators) only.
 #[server(endpoint = "libro/verificar")]
-pub async fn verify_ledger() -> Result<VerifyReport, AppError> {
+pub async fn verify_ledger() -> Result<AsOf<VerifyReport>, AppError> {
     crate::error::with_status(
         async move {
             use crate::auth::ssr::{pool, read_pool, sessions};
+            use crate::reports::ssr::read_as_of;
             let user = sessions::require_platform(&pool()?).await?;
-            let report = ssr::verify(&read_pool()?).await?;
+            let read = read_pool()?;
+            let verified = read_as_of(&read, async { Ok(ssr::verify(&read).await?) }).await?;
             tracing::info!(
                 user_id = %user.user_id,
-                clean = report.is_clean(),
-                movements = report.movements,
+                clean = verified.report.is_clean(),
+                movements = verified.report.movements,
                 "verificación del libro de saldos"
             );
-            Ok(report)
+            Ok(verified)
         }
         .await,
     )
@@ -117,7 +117,10 @@ pub fn VerificationPage() -> impl IntoView {
             {move || if verify.pending().get() { "Verificando…" } else { "Verificar ahora" }}
         </button>
         {move || verify.value().get().map(|result| match result {
-            Ok(report) => view! { <ReportView report /> }.into_any(),
+            Ok(AsOf { data_as_of, report }) => view! {
+                <DataAsOf data_as_of />
+                <ReportView report />
+            }.into_any(),
             Err(error) => view! { <AccessMessage error /> }.into_any(),
         })}
     }
@@ -151,11 +154,9 @@ fn ReportView(report: VerifyReport) -> impl IntoView {
         report.balances_checked, report.balance_mismatches_total
     );
     let clean = report.is_clean();
-    let as_of = format!("Datos a las {}.", report.data_as_of);
     view! {
         <section class="seccion-secundaria" role="status">
             <p class=if clean { "mensaje-exito" } else { "mensaje-error" }>{verdict}</p>
-            <p data-testid="datos-a-las">{as_of}</p>
             <p>{chain}</p>
             {behind.map(|text| view! { <p>{text}</p> })}
             <p>{balances}</p>

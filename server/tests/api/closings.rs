@@ -191,9 +191,9 @@ async fn a_month_closes_once_in_order_and_nothing_dated_in_it_is_posted_after(po
     auditor.sign_in(AUDITOR_ANM).await;
     let audit = call(&auditor, "cierres/auditoria", &[]).await;
     assert_eq!(audit.status, StatusCode::OK, "{}", audit.body);
-    assert_eq!(audit.json()[0]["months"], 2);
+    assert_eq!(audit.json()["report"][0]["months"], 2);
     assert_eq!(
-        audit.json()[0]["organization"],
+        audit.json()["report"][0]["organization"],
         "MINERA EL DILUVIO GOLD S.A.S"
     );
     assert_eq!(

@@ -2,7 +2,7 @@ use axum::http::StatusCode;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use crate::helpers::TestApp;
+use crate::helpers::{AUDITOR_ANM, OROCAUCA_OPERADOR, TestApp};
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn healthz_is_green_on_a_migrated_database(pool: PgPool) {
@@ -65,4 +65,33 @@ async fn a_server_function_answers_503_when_the_database_is_unreachable() {
         response.body
     );
     assert_eq!(response.json(), "Unavailable");
+}
+
+/// The reports read from the read pool (`DATABASE_READ_URL`), everything else from the primary:
+/// with the read pool unreachable, signing in works and each report answers 503.
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn the_reports_read_from_the_read_pool(pool: PgPool) {
+    server::demo::seed(&pool).await.expect("demo data loads");
+    let auditor = TestApp::with_read_pool(pool.clone(), unreachable_pool());
+    auditor.sign_in(AUDITOR_ANM).await;
+    let buyer = TestApp::with_read_pool(pool, unreachable_pool());
+    buyer.sign_in(OROCAUCA_OPERADOR).await;
+    for (app, report) in [
+        (&auditor, "libro/verificar"),
+        (&auditor, "auditoria/movimientos"),
+        (&auditor, "compras/sin-origen/auditoria"),
+        (&auditor, "cierres/auditoria"),
+        (&buyer, "compras/historial"),
+        (&buyer, "compras/historial/csv"),
+    ] {
+        let response = app.call(report, &[]).await;
+        assert_eq!(
+            response.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{report}: {}",
+            response.body
+        );
+    }
+    // What is not a report still reads the primary.
+    assert_eq!(buyer.call("saldos", &[]).await.status, StatusCode::OK);
 }

@@ -63,7 +63,20 @@ impl TestApp {
         let mut leptos_options = server::config::leptos_options().expect("Leptos.toml is valid");
         leptos_options.site_root = concat!(env!("CARGO_MANIFEST_DIR"), "/../public").into();
         Self::built(
+            pool.clone(),
             pool,
+            leptos_options,
+            domain::SubsistenceCaps::default(),
+            app::economic_capacity::CapacityBlocks::default(),
+        )
+    }
+
+    /// An app whose reports read from `read_pool` (`DATABASE_READ_URL`).
+    pub fn with_read_pool(pool: PgPool, read_pool: PgPool) -> Self {
+        let leptos_options = server::config::leptos_options().expect("Leptos.toml is valid");
+        Self::built(
+            pool,
+            read_pool,
             leptos_options,
             domain::SubsistenceCaps::default(),
             app::economic_capacity::CapacityBlocks::default(),
@@ -76,11 +89,12 @@ impl TestApp {
         capacity_blocks: app::economic_capacity::CapacityBlocks,
     ) -> Self {
         let leptos_options = server::config::leptos_options().expect("Leptos.toml is valid");
-        Self::built(pool, leptos_options, caps, capacity_blocks)
+        Self::built(pool.clone(), pool, leptos_options, caps, capacity_blocks)
     }
 
     fn built(
         pool: PgPool,
+        read_pool: PgPool,
         leptos_options: leptos::config::LeptosOptions,
         caps: domain::SubsistenceCaps,
         capacity_blocks: app::economic_capacity::CapacityBlocks,
@@ -88,7 +102,7 @@ impl TestApp {
         let router = server::startup::router(AppState {
             leptos_options,
             pool: pool.clone(),
-            read_pool: app::auth::ssr::ReadPool(pool.clone()),
+            read_pool: app::auth::ssr::ReadPool(read_pool),
             public_url: "http://veta.test".to_owned(),
             dev_sms_log: true,
             compra_vigencia: app::compras::ssr::CompraVigencia::default(),

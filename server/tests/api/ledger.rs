@@ -609,12 +609,13 @@ async fn the_regulator_verifies_the_ledger_and_participants_may_not(pool: PgPool
     let response = app.call("libro/verificar", &[]).await;
     let hour_after = bogota_hour();
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
-    let report = response.json();
+    let verified = response.json();
+    let report = &verified["report"];
     assert_eq!(report["chain"], serde_json::Value::Null, "{report}");
     assert_eq!(report["sealed"], 2);
     assert_eq!(report["balance_mismatches_total"], 0);
     // Read on the primary here: the data is as of now, HH:MM:SS in Bogotá.
-    let as_of = report["data_as_of"].as_str().expect("data_as_of");
+    let as_of = verified["data_as_of"].as_str().expect("data_as_of");
     assert_eq!(as_of.len(), 8, "{as_of}");
     assert!(
         [hour_before, hour_after].contains(&as_of[..2].to_owned()),
@@ -649,14 +650,14 @@ async fn the_auditor_filters_every_organisations_movements_and_organisations_may
     };
     let all = search(&[]).await;
     assert_eq!(all.status, StatusCode::OK, "{}", all.body);
-    assert!(all.json().as_array().expect("ok").len() >= 3);
+    assert!(all.json()["report"].as_array().expect("ok").len() >= 3);
     let sold = search(&[
         ("organizacion", "diluvio"),
         ("tipo", "COMPRA_SALIDA"),
         ("codigo", "4DEB01BC"),
     ])
     .await;
-    let rows = sold.json();
+    let rows = &sold.json()["report"];
     assert_eq!(rows.as_array().expect("ok").len(), 1, "{rows}");
     assert_eq!(rows[0]["cantidad"], "-3,0000");
     assert_eq!(rows[0]["referencia"], "VENTA-AUDITADA");

@@ -119,12 +119,12 @@ async fn a_purchase_without_origin_lands_apart_within_the_monthly_limit(pool: Pg
         .call("compras/sin-origen/auditoria", &[])
         .await
         .json();
-    let listed = listed.as_array().unwrap();
+    let listed = listed["report"].as_array().unwrap();
     assert_eq!(listed.len(), 2);
     assert!(listed.iter().any(|row| row["ptm_code"] == ptm.as_str()));
     assert_eq!(listed[0]["declaration"], DECLARATION);
     // It is in the buyer's history, confirmed.
-    let history = app.call("compras/historial", &[]).await.json();
+    let history = &app.call("compras/historial", &[]).await.json()["report"];
     assert_eq!(history["page"]["total"], 2);
     assert_eq!(
         history["rows"][0]["seller_type"],

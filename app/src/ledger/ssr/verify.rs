@@ -29,23 +29,14 @@ pub async fn verify(pool: &PgPool) -> Result<VerifyReport, sqlx::Error> {
     let mut tx = pool
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .await?;
-    // On a standby (`DATABASE_READ_URL`) the data is as of the last transaction it replayed.
-    let (movements, sealed, unsealed, unsealed_stale, data_as_of): (
-        i64,
-        i64,
-        i64,
-        i64,
-        time::OffsetDateTime,
-    ) = sqlx::query_as(
+    let (movements, sealed, unsealed, unsealed_stale): (i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM movements),
                 (SELECT count(*) FROM movement_seals),
                 (SELECT count(*) FROM movements m
                  WHERE NOT EXISTS (SELECT 1 FROM movement_seals s WHERE s.sequence = m.sequence)),
                 (SELECT count(*) FROM movements m
                  WHERE m.created_at < now() - make_interval(secs => $1)
-                   AND NOT EXISTS (SELECT 1 FROM movement_seals s WHERE s.sequence = m.sequence)),
-                CASE WHEN pg_is_in_recovery()
-                     THEN coalesce(pg_last_xact_replay_timestamp(), now()) ELSE now() END",
+                   AND NOT EXISTS (SELECT 1 FROM movement_seals s WHERE s.sequence = m.sequence))",
     )
     .bind(UNSEALED_GRACE_S)
     .fetch_one(&mut *tx)
@@ -149,14 +140,7 @@ pub async fn verify(pool: &PgPool) -> Result<VerifyReport, sqlx::Error> {
     tx.commit().await?;
 
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
-    let data_as_of = data_as_of.to_offset(domain::fecha::BOGOTA);
     Ok(VerifyReport {
-        data_as_of: format!(
-            "{:02}:{:02}:{:02}",
-            data_as_of.hour(),
-            data_as_of.minute(),
-            data_as_of.second()
-        ),
         movements: count(movements),
         sealed: count(sealed),
         unsealed: count(unsealed),

@@ -6,7 +6,8 @@
 //! 1. **Synchronous against asynchronous replication**: the p50/p99 of a confirmation at the same
 //!    rate, one after the other on the same cluster.
 //! 2. **kill -9 of the primary**: a standby is promoted; the time until Veta confirms again; every
-//!    PTM code a client received is in the new primary's ledger, once; `verify` clean, sealed.
+//!    PTM code a client received is in the new primary's ledger, once; `verify` clean, sealed; the
+//!    old primary back as a replica of the new one (pg_rewind when its WAL had diverged).
 //! 3. **The synchronous standby frozen** (SIGSTOP): no confirmation is acknowledged while only the
 //!    primary holds it; once it thaws, every waiting confirmation completes.
 //! 4. **etcd frozen**: the primary loses its leader lock and turns read-only; Veta answers 503
@@ -46,6 +47,8 @@ const FREEZE_GRACE: Duration = Duration::from_millis(300);
 /// The cluster's commands (scripts/ha) and the load's shape.
 pub struct HaEnv {
     pub kill_primary: String,
+    /// Waits until the killed primary streams from the new one; prints what it saw.
+    pub rejoined: String,
     pub freeze_sync: String,
     pub thaw_sync: String,
     pub freeze_etcd: String,
@@ -78,6 +81,7 @@ impl HaEnv {
         };
         Ok(Some(Self {
             kill_primary: required("FAULTS_HA_KILL_PRIMARY")?,
+            rejoined: required("FAULTS_HA_REJOINED")?,
             freeze_sync: required("FAULTS_HA_FREEZE_SYNC")?,
             thaw_sync: required("FAULTS_HA_THAW_SYNC")?,
             freeze_etcd: required("FAULTS_HA_FREEZE_ETCD")?,
@@ -296,6 +300,9 @@ pub async fn kill_primary(ha: &HaEnv, pool: &PgPool, ctx: &Arc<Ctx>) -> Result<(
         ms(p50),
         ms(p99)
     );
+    for line in shell_output(&ha.rejoined).await?.lines() {
+        println!("  {line}");
+    }
     Ok(())
 }
 
