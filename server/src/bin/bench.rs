@@ -45,6 +45,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use loadgen::Result;
+use loadgen::census::{Census, Cost};
 use loadgen::http::Http;
 use loadgen::mail::{Catcher, Mailbox, outbox_backlog};
 use loadgen::phases::{confirm_all, confirm_paced, prepare_for, purchases_for};
@@ -184,6 +185,51 @@ async fn print_statements(pool: &PgPool, what: &str, units: u64) {
     }
 }
 
+/// Purchases made one at a time to count each step's statements (`BENCH_PG_STATS=1`); odd, so
+/// that the median is one of them.
+const CENSUS_PURCHASES: usize = 11;
+
+/// The statements, commits and WAL of each step of a purchase, counted alone (`loadgen::census`).
+async fn print_census(ctx: &Ctx, pool: &PgPool) -> Result<()> {
+    let census = Census::new(pool.clone());
+    let mut samples = Samples::default();
+    for _ in 0..CENSUS_PURCHASES {
+        let prepared = ctx.prepare_counted(0, &mut samples, Some(&census)).await?;
+        ctx.confirm_counted(&prepared, Some(&census)).await?;
+    }
+    println!(
+        "\n== Sentencias por paso (mediana de {CENSUS_PURCHASES} compras hechas de una en una; outbox y sellador fuera de la ventana)"
+    );
+    println!(
+        "  {:<40} {:>10} {:>8} {:>11} {:>10}",
+        "paso", "sentencias", "commits", "escrituras", "WAL bytes"
+    );
+    let mut total = Cost::default();
+    for (step, cost, _) in census.medians() {
+        println!(
+            "  {:<40} {:>10} {:>8} {:>11} {:>10}",
+            step.label(),
+            cost.statements,
+            cost.commits,
+            cost.writes,
+            cost.wal_bytes
+        );
+        total.statements += cost.statements;
+        total.commits += cost.commits;
+        total.writes += cost.writes;
+        total.wal_bytes += cost.wal_bytes;
+    }
+    println!(
+        "  {:<40} {:>10} {:>8} {:>11} {:>10}",
+        "compra completa (1→4)", total.statements, total.commits, total.writes, total.wal_bytes
+    );
+    println!("  las sentencias de la última confirmación contada (llamadas, texto):");
+    for (calls, query) in census.statements_of(Step::Confirm) {
+        println!("  {calls:>4}  {query}");
+    }
+    Ok(())
+}
+
 /// Longest wait for the outbox worker to deliver the backlog between phases.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -254,6 +300,10 @@ async fn run() -> Result<()> {
     let prepared = ctx.prepare(0, &mut probe).await?;
     ctx.confirm(&prepared).await?;
     println!("compra de prueba confirmada ({}).", prepared.compra_id);
+    let pg_stats = std::env::var("BENCH_PG_STATS").is_ok_and(|v| v == "1");
+    if pg_stats {
+        print_census(&ctx, &pool).await?;
+    }
     println!(
         "memoria del servidor tras los ingresos (Argon2) y la compra de prueba: {}",
         memory_line(config.server_pid)
@@ -267,7 +317,6 @@ async fn run() -> Result<()> {
         "\n== Fase 1: compras completas ({} trabajadores, {} s)",
         config.concurrency, config.seconds
     );
-    let pg_stats = std::env::var("BENCH_PG_STATS").is_ok_and(|v| v == "1");
     if pg_stats {
         statements_reset(&pool).await;
     }

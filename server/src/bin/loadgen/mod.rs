@@ -2,6 +2,7 @@
 //! and the outbox), the load sellers, the purchase's steps and their timings. Each binary
 //! includes it with `#[path]`; it is not a binary of its own (no `main.rs`).
 
+pub mod census;
 pub mod http;
 pub mod mail;
 pub mod phases;

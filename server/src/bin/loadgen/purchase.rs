@@ -10,6 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Result;
+use super::census::Census;
 use super::http::{Http, cookies_of, json_of};
 use super::mail::{Mailbox, after};
 use super::sellers::Seller;
@@ -100,6 +101,16 @@ impl Ctx {
 
     /// Steps 1–3: from nothing to *Pendiente por confirmar*, with the validation code in hand.
     pub async fn prepare(&self, worker: usize, samples: &mut Samples) -> Result<Prepared> {
+        self.prepare_counted(worker, samples, None).await
+    }
+
+    /// [`Ctx::prepare`], each step's database work counted by `census` when there is one.
+    pub async fn prepare_counted(
+        &self,
+        worker: usize,
+        samples: &mut Samples,
+        census: Option<&Census>,
+    ) -> Result<Prepared> {
         let session = worker % self.sessions.len();
         let cookie = self.sessions[session].as_str();
         let started = self.started.fetch_add(1, Ordering::Relaxed);
@@ -115,13 +126,15 @@ impl Ctx {
 
         // 1. "Generar Cód. WS".
         let since = self.mail.bound();
-        let started = Instant::now();
         let fields = self.draft_fields(seller, &[("via", "WEB_SERVICE")]);
+        count_before(census).await?;
+        let started = Instant::now();
         let answer = self
             .http
             .form("compras/enviar-al-vendedor", &fields, cookie)
             .await?;
         samples.add(Step::HandToSeller, started.elapsed());
+        count_after(census, Step::HandToSeller).await?;
         let view = json_of(&answer, "enviar-al-vendedor")?;
         let compra_id: Uuid = view["compra_id"]
             .as_str()
@@ -164,6 +177,7 @@ impl Ctx {
             }]
         })
         .to_string();
+        count_before(census).await?;
         let started = Instant::now();
         let bearer = format!("Bearer {token}");
         let answer = self
@@ -176,6 +190,7 @@ impl Ctx {
             )
             .await?;
         samples.add(Step::WsDetail, started.elapsed());
+        count_after(census, Step::WsDetail).await?;
         let accepted = json_of(&answer, "WS detalle")?;
         if accepted["status"] != "GESTIONADA_POR_VENDEDOR" || accepted["replayed"] != false {
             return Err(format!("WS detalle: respuesta inesperada: {}", answer.body));
@@ -185,9 +200,11 @@ impl Ctx {
         let since = self.mail.bound();
         let id = compra_id.to_string();
         let fields = self.draft_fields(seller, &[("compra_id", id.as_str())]);
+        count_before(census).await?;
         let started = Instant::now();
         let answer = self.http.form("compras/enviar", &fields, cookie).await?;
         samples.add(Step::Submit, started.elapsed());
+        count_after(census, Step::Submit).await?;
         let view = json_of(&answer, "enviar")?;
         if view["status"] != "PENDIENTE_POR_CONFIRMAR" {
             return Err(format!("enviar: estado inesperado: {}", answer.body));
@@ -218,7 +235,17 @@ impl Ctx {
 
     /// Step 4: "Confirmar transacción"; answers the PTM code.
     pub async fn confirm(&self, prepared: &Prepared) -> Result<String> {
+        self.confirm_counted(prepared, None).await
+    }
+
+    /// [`Ctx::confirm`], its database work counted by `census` when there is one.
+    pub async fn confirm_counted(
+        &self,
+        prepared: &Prepared,
+        census: Option<&Census>,
+    ) -> Result<String> {
         let id = prepared.compra_id.to_string();
+        count_before(census).await?;
         let answer = self
             .http
             .form(
@@ -227,11 +254,26 @@ impl Ctx {
                 &self.sessions[prepared.session],
             )
             .await?;
+        count_after(census, Step::Confirm).await?;
         let confirmation = json_of(&answer, "confirmar")?;
         match confirmation["ptm_code"].as_str() {
             Some(ptm_code) if !ptm_code.is_empty() => Ok(ptm_code.to_owned()),
             _ => Err(format!("confirmar sin ptm_code: {}", answer.body)),
         }
+    }
+}
+
+async fn count_before(census: Option<&Census>) -> Result<()> {
+    match census {
+        Some(census) => census.before().await,
+        None => Ok(()),
+    }
+}
+
+async fn count_after(census: Option<&Census>, step: Step) -> Result<()> {
+    match census {
+        Some(census) => census.after(step).await,
+        None => Ok(()),
     }
 }
 
