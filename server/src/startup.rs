@@ -28,7 +28,7 @@ use crate::{
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
-    /// Where the auditor's `verify` reads: `DATABASE_READ_URL`'s standby, or `pool`.
+    /// Where the reports read (`app::reports`): `DATABASE_READ_URL`'s standby, or `pool`.
     pub read_pool: ReadPool,
     /// Where links in emails point; also whether cookies are `Secure`.
     pub public_url: String,

@@ -28,14 +28,18 @@ pub fn pool() -> Result<PgPool, AppError> {
     })
 }
 
-/// The pool for reads that may be a little stale (the auditor's `verify`): a standby's when
-/// `DATABASE_READ_URL` is set, provided by the server. Never for a read that must see writes.
+/// The pool of the reports (`crate::reports`), whose reads may be a little stale: a standby's
+/// when `DATABASE_READ_URL` is set, else the pool itself (the server decides, at start-up).
+/// Never for a read that must see the user's own writes.
 #[derive(Debug, Clone)]
 pub struct ReadPool(pub PgPool);
 
-/// The [`ReadPool`], or the pool when there is none.
+/// The [`ReadPool`], provided to every Leptos request beside the pool.
 pub fn read_pool() -> Result<PgPool, AppError> {
-    use_context::<ReadPool>().map_or_else(pool, |read| Ok(read.0))
+    use_context::<ReadPool>().map(|read| read.0).ok_or_else(|| {
+        tracing::error!("no ReadPool in the Leptos context");
+        AppError::Internal
+    })
 }
 
 /// Where links in emails point (`PUBLIC_URL`), provided by the server; also decides whether

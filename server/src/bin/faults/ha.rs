@@ -306,19 +306,39 @@ pub async fn kill_primary(ha: &HaEnv, pool: &PgPool, ctx: &Arc<Ctx>) -> Result<(
     Ok(())
 }
 
+/// A load of `count` confirmations with a process frozen (`freeze`, then `thaw`) for `hold` in
+/// its middle: the load's purchases, what became of each, and when the freeze began and ended.
+async fn frozen_under_load(
+    ha: &HaEnv,
+    count: usize,
+    ctx: &Arc<Ctx>,
+    (freeze, thaw): (&str, &str),
+    hold: Duration,
+) -> Result<(Vec<uuid::Uuid>, Vec<Shot>, Instant, Instant)> {
+    let (ids, load) = load_before_fault(ha, count, ctx).await?;
+    shell(freeze).await?;
+    let frozen = Instant::now();
+    tokio::time::sleep(hold).await;
+    let thawed = Instant::now();
+    shell(thaw).await?;
+    let shots = load.await.map_err(|error| error.to_string())??;
+    Ok((ids, shots, frozen, thawed))
+}
+
 /// Scenario 3.
 pub async fn freeze_sync_standby(ha: &HaEnv, pool: &PgPool, ctx: &Arc<Ctx>) -> Result<()> {
     println!(
         "\n== 3. Réplica síncrona congelada (SIGSTOP) {} s bajo carga",
         SYNC_FROZEN.as_secs()
     );
-    let (ids, load) = load_before_fault(ha, ha.purchases(), ctx).await?;
-    shell(&ha.freeze_sync).await?;
-    let frozen = Instant::now();
-    tokio::time::sleep(SYNC_FROZEN).await;
-    let thawing = Instant::now();
-    shell(&ha.thaw_sync).await?;
-    let shots = load.await.map_err(|error| error.to_string())??;
+    let (ids, shots, frozen, thawing) = frozen_under_load(
+        ha,
+        ha.purchases(),
+        ctx,
+        (&ha.freeze_sync, &ha.thaw_sync),
+        SYNC_FROZEN,
+    )
+    .await?;
     let during: Vec<&Shot> = shots
         .iter()
         .filter(|s| s.confirmed > frozen + FREEZE_GRACE && s.confirmed < thawing)
@@ -350,12 +370,14 @@ pub async fn freeze_etcd(ha: &HaEnv, pool: &PgPool, ctx: &Arc<Ctx>) -> Result<()
         "\n== 4. etcd congelado {} s bajo carga",
         ETCD_FROZEN.as_secs()
     );
-    let (ids, load) = load_before_fault(ha, ha.etcd_purchases(), ctx).await?;
-    shell(&ha.freeze_etcd).await?;
-    tokio::time::sleep(ETCD_FROZEN).await;
-    let thawed = Instant::now();
-    shell(&ha.thaw_etcd).await?;
-    let shots = load.await.map_err(|error| error.to_string())??;
+    let (ids, shots, _, thawed) = frozen_under_load(
+        ha,
+        ha.etcd_purchases(),
+        ctx,
+        (&ha.freeze_etcd, &ha.thaw_etcd),
+        ETCD_FROZEN,
+    )
+    .await?;
     if let Some(error) = shots.iter().find_map(|s| s.not_503.as_ref()) {
         return Err(format!(
             "sin líder, Veta debía responder 503 y respondió: {error}"
