@@ -315,7 +315,7 @@ pub mod ssr {
             ),
         };
         if approve {
-            notify::enqueue_balances(&mut tx, stored.organization_id, &lead).await?;
+            notify::enqueue_balances(&mut tx, &[stored.organization_id], &lead).await?;
         } else {
             tell_rejection(&mut tx, stored.organization_id, &lead).await?;
         }

@@ -16,40 +16,57 @@ pub enum Recorded {
     Reached,
 }
 
-/// Takes the lock of (`limit`, `subject`) until the transaction ends.
-async fn lock(conn: &mut PgConnection, limit: &Limit, subject: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))")
-        .bind(limit.name)
-        .bind(subject)
-        .execute(conn)
-        .await?;
+/// Takes the locks of the (`limit`, `subject`) pairs, in the order given, until the transaction
+/// ends. Callers that take several name them in one fixed order (the more specific first).
+async fn lock(conn: &mut PgConnection, pairs: &[(&Limit, &str)]) -> Result<(), sqlx::Error> {
+    let (names, subjects) = columns(pairs);
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended(p.name || '/' || p.subject, 0))
+         FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY AS p(name, subject, n)
+         ORDER BY p.n",
+    )
+    .bind(names)
+    .bind(subjects)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// Seconds the subject is still blocked for, if it is.
-async fn blocked_for_s(
-    conn: &mut PgConnection,
-    limit: &Limit,
-    subject: &str,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT ceil(extract(epoch FROM blocked_until - now()))::bigint FROM limit_blocks
-         WHERE limit_name = $1 AND subject = $2 AND blocked_until > now()",
-    )
-    .bind(limit.name)
-    .bind(subject)
-    .fetch_optional(conn)
-    .await
+fn columns<'a>(pairs: &[(&'a Limit, &'a str)]) -> (Vec<&'a str>, Vec<&'a str>) {
+    pairs
+        .iter()
+        .map(|(limit, subject)| (limit.name, *subject))
+        .unzip()
 }
 
 /// Refuses (`Throttled`, HTTP 429, with when to retry) while the subject is blocked. Takes the
 /// pair's lock, so a [`record`] later in the same transaction counts without a race.
 pub async fn check(conn: &mut PgConnection, limit: &Limit, subject: &str) -> Result<(), AppError> {
-    lock(conn, limit, subject).await?;
-    match blocked_for_s(conn, limit, subject).await? {
-        Some(seconds) => Err(throttled(limit.refusal(seconds))),
-        None => Ok(()),
-    }
+    check_all(conn, &[(limit, subject)]).await
+}
+
+/// [`check`] of several pairs in two statements whatever their number (a confirmation checks
+/// two): their locks, then one read of their blocks, after the locks so that it sees every block
+/// committed before them. Refuses with the first blocked pair, in the order given.
+pub async fn check_all(conn: &mut PgConnection, pairs: &[(&Limit, &str)]) -> Result<(), AppError> {
+    lock(conn, pairs).await?;
+    let (names, subjects) = columns(pairs);
+    let blocked: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT p.n, ceil(extract(epoch FROM b.blocked_until - now()))::bigint
+         FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY AS p(name, subject, n)
+         JOIN limit_blocks b ON b.limit_name = p.name AND b.subject = p.subject
+         WHERE b.blocked_until > now()
+         ORDER BY p.n LIMIT 1",
+    )
+    .bind(names)
+    .bind(subjects)
+    .fetch_optional(conn)
+    .await?;
+    let refused = blocked.and_then(|(n, seconds)| {
+        let (limit, _) = pairs.get(usize::try_from(n - 1).ok()?)?;
+        Some(throttled(limit.refusal(seconds)))
+    });
+    refused.map_or(Ok(()), Err)
 }
 
 /// Records one event; when it makes the window's count reach the maximum, blocks the subject for
@@ -60,7 +77,7 @@ pub async fn record(
     subject: &str,
     detail: Option<&str>,
 ) -> Result<Recorded, sqlx::Error> {
-    lock(conn, limit, subject).await?;
+    lock(conn, &[(limit, subject)]).await?;
     let count: i64 = sqlx::query_scalar(
         "WITH added AS (
              INSERT INTO limit_events (limit_name, subject, detail) VALUES ($1, $2, $3)

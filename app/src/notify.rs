@@ -223,24 +223,25 @@ pub async fn enqueue_secret_sms(
     Ok(())
 }
 
-/// Adds an organisation's balances email (with the TXT) to the outbox, within the caller's
-/// transaction: the worker composes it when it sends, with the balances of that moment. `lead` is
-/// the paragraph that says why (a purchase confirmed…).
+/// Adds the balances email (with the TXT) of each organisation to the outbox, in one statement
+/// within the caller's transaction: the worker composes each when it sends, with the balances of
+/// that moment. `lead` is the paragraph that says why (a purchase confirmed…).
 pub async fn enqueue_balances(
     conn: &mut PgConnection,
-    organization_id: uuid::Uuid,
+    organization_ids: &[uuid::Uuid],
     lead: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "WITH queued AS (
              INSERT INTO outbox (channel, recipient, body_text, organization_id)
              SELECT $3, contact_email, $2, organization_id FROM organizations
-             WHERE organization_id = $1
+             WHERE organization_id = ANY($1)
+             ORDER BY organization_id
              RETURNING outbox_id
          )
          SELECT pg_notify('outbox', '') FROM queued",
     )
-    .bind(organization_id)
+    .bind(organization_ids)
     .bind(lead)
     .bind(Channel::Saldos.code())
     .execute(conn)

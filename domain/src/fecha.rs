@@ -134,6 +134,12 @@ impl Fecha {
         self.0
     }
 
+    /// The day's first instant in Colombia (UTC−5 all year): what was recorded that day or later
+    /// has a timestamp at or after it.
+    pub fn start_in_bogota(self) -> time::OffsetDateTime {
+        self.0.midnight().assume_offset(BOGOTA)
+    }
+
     /// Refuses a date after `today` (the caller's today, in Colombia's time zone).
     pub fn check_not_future(self, today: Fecha) -> Result<Self, FechaError> {
         if self > today {
@@ -232,6 +238,13 @@ mod tests {
 
     fn f(text: &str) -> Fecha {
         Fecha::parse(text).expect(text)
+    }
+
+    #[test]
+    fn a_day_starts_at_five_in_the_morning_utc() {
+        let start = f("01/11/2026").start_in_bogota();
+        assert_eq!(start.to_offset(time::UtcOffset::UTC).hour(), 5);
+        assert_eq!(start.to_offset(BOGOTA).date(), f("01/11/2026").date());
     }
 
     #[test]

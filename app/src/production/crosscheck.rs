@@ -41,6 +41,17 @@ fn sum_in(amounts: Vec<(Unit, Decimal)>, to: Unit) -> Decimal {
         .fold(Decimal::ZERO, |sum, amount| sum.saturating_add(amount))
 }
 
+/// [`month_figures`]' row: the holder's titles, then (unit, amount) pairs as two arrays each.
+#[derive(sqlx::FromRow)]
+struct MonthRows {
+    titulos: Vec<String>,
+    reported_units: Vec<i32>,
+    reported_amounts: Vec<Decimal>,
+    declared: Option<Decimal>,
+    sold_units: Vec<String>,
+    sold_amounts: Vec<Decimal>,
+}
+
 /// The month's figures of a holder and mineral: weights reported to PRODUCCION for its titles and
 /// the months it declared, and what its production origin codes sold (purchases net of reversals,
 /// by operation date).
@@ -51,16 +62,41 @@ pub async fn month_figures(
     month: Month,
 ) -> Result<Option<MonthFigures>, AppError> {
     let (first, last) = (month.first_day().date(), month.last_day().date());
-    let titulos = super::ssr::titles_of(&mut *conn, holder_id).await?;
-    if titulos.is_empty() {
-        return Ok(None);
-    }
-    let reported: Vec<(i32, Decimal)> = sqlx::query_as(
-        "SELECT unidad_medida_id, sum(valor_variable) FROM production_records
-         WHERE organization_id = $1 AND environment = $2 AND mineral = $3
-           AND tipo_variable_id = $4 AND fecha_toma_medida >= $5
-           AND fecha_toma_medida < ($6::date + 1) AND titulos && $7
-         GROUP BY unidad_medida_id",
+    // One statement (it runs in every purchase of a title holder): the titles, the weights
+    // reported for them, the month declared and what the production codes sold.
+    let figures: Option<MonthRows> = sqlx::query_as(
+        "WITH titles AS (
+             SELECT array_agg(codigo_expediente ORDER BY codigo_expediente) AS titulos
+             FROM mining_titles WHERE organization_id = $1
+         ), reported AS (
+             SELECT r.unidad_medida_id, sum(r.valor_variable) AS amount
+             FROM production_records r, titles t
+             WHERE r.organization_id = $1 AND r.environment = $2 AND r.mineral = $3
+               AND r.tipo_variable_id = $4 AND r.fecha_toma_medida >= $5
+               AND r.fecha_toma_medida < ($6::date + 1) AND r.titulos && t.titulos
+             GROUP BY r.unidad_medida_id
+         ), own AS MATERIALIZED (
+             -- The holder's movements recorded since the month began (a movement is never
+             -- recorded before its operation date), by the index on (holder, time): its cost is
+             -- the holder's month, not the platform's month nor the holder's history.
+             SELECT m.unit, m.delta, m.posting_id FROM movements m
+             JOIN origin_codes o ON o.codigo_origen = m.codigo_origen
+             WHERE m.organization_id = $1 AND m.created_at >= $10 AND m.mineral = $3
+               AND m.kind IN ($8, $9) AND o.organization_id = $1 AND o.source = $7
+         ), sold AS (
+             SELECT own.unit, -sum(own.delta) AS amount FROM own
+             JOIN ledger_postings p ON p.posting_id = own.posting_id
+             WHERE p.operation_date BETWEEN $5 AND $6
+             GROUP BY own.unit
+         )
+         SELECT t.titulos,
+                coalesce((SELECT array_agg(unidad_medida_id ORDER BY unidad_medida_id) FROM reported), '{}') AS reported_units,
+                coalesce((SELECT array_agg(amount ORDER BY unidad_medida_id) FROM reported), '{}') AS reported_amounts,
+                (SELECT sum(quantity) FROM monthly_production
+                 WHERE organization_id = $1 AND mineral = $3 AND month = $5) AS declared,
+                coalesce((SELECT array_agg(unit ORDER BY unit) FROM sold), '{}') AS sold_units,
+                coalesce((SELECT array_agg(amount ORDER BY unit) FROM sold), '{}') AS sold_amounts
+         FROM titles t WHERE t.titulos IS NOT NULL",
     )
     .bind(holder_id)
     .bind(Environment::Produccion.code())
@@ -68,21 +104,27 @@ pub async fn month_figures(
     .bind(TipoVariable::Peso.id())
     .bind(first)
     .bind(last)
-    .bind(&titulos)
-    .fetch_all(&mut *conn)
+    .bind(OriginSource::Produccion.code())
+    .bind(MovementKind::CompraSalida.code())
+    .bind(MovementKind::ReversionCompraSalida.code())
+    .bind(month.first_day().start_in_bogota())
+    .fetch_optional(&mut *conn)
     .await?;
-    let declared: Option<Decimal> = sqlx::query_scalar(
-        "SELECT sum(quantity) FROM monthly_production
-         WHERE organization_id = $1 AND mineral = $2 AND month = $3",
-    )
-    .bind(holder_id)
-    .bind(mineral.name())
-    .bind(first)
-    .fetch_one(&mut *conn)
-    .await?;
+    let Some(MonthRows {
+        titulos,
+        reported_units,
+        reported_amounts,
+        declared,
+        sold_units,
+        sold_amounts,
+    }) = figures
+    else {
+        return Ok(None);
+    };
     let produced = sum_in(
-        reported
+        reported_units
             .into_iter()
+            .zip(reported_amounts)
             .filter_map(|(id, amount)| {
                 MeasureUnit::from_id(i64::from(id))
                     .and_then(MeasureUnit::mass_unit)
@@ -92,26 +134,10 @@ pub async fn month_figures(
             .collect(),
         mineral.unit(),
     );
-    let sold: Vec<(String, Decimal)> = sqlx::query_as(
-        "SELECT m.unit, -sum(m.delta) FROM movements m
-         JOIN ledger_postings p ON p.posting_id = m.posting_id
-         JOIN origin_codes o ON o.codigo_origen = m.codigo_origen
-         WHERE m.organization_id = $1 AND o.organization_id = $1 AND o.source = $2
-           AND m.mineral = $3 AND m.kind IN ($4, $5)
-           AND p.operation_date BETWEEN $6 AND $7
-         GROUP BY m.unit",
-    )
-    .bind(holder_id)
-    .bind(OriginSource::Produccion.code())
-    .bind(mineral.name())
-    .bind(MovementKind::CompraSalida.code())
-    .bind(MovementKind::ReversionCompraSalida.code())
-    .bind(first)
-    .bind(last)
-    .fetch_all(&mut *conn)
-    .await?;
     let sold = sum_in(
-        sold.into_iter()
+        sold_units
+            .into_iter()
+            .zip(sold_amounts)
             .filter_map(|(unit, amount)| Unit::parse(&unit).ok().map(|unit| (unit, amount)))
             .collect(),
         mineral.unit(),

@@ -164,7 +164,7 @@ pub async fn register(
     }
     notify::enqueue_balances(
         &mut tx,
-        organization_id,
+        &[organization_id],
         "Se registró una transformación: sus saldos cambiaron.",
     )
     .await?;
@@ -424,7 +424,7 @@ pub async fn reverse(
         .await?;
         notify::enqueue_balances(
             &mut tx,
-            organization_id,
+            &[organization_id],
             "Se revirtió una transformación: sus saldos cambiaron.",
         )
         .await?;

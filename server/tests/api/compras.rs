@@ -641,6 +641,16 @@ async fn an_expired_link_and_purchase_release_nothing_and_are_told_so(pool: PgPo
         expired.body
     );
 
+    // The buyer's own step finds it expired (the step's lock reads its time) and may not annul it.
+    let annul = call(
+        &app,
+        "compras/anular",
+        &with(Vec::new(), &[("compra_id", &compra_id)]),
+    )
+    .await;
+    assert_eq!(annul.status, StatusCode::BAD_REQUEST, "{}", annul.body);
+    assert!(annul.body.contains("Vencida"), "{}", annul.body);
+
     // Listed for a few days as ended, no longer counted on the bell.
     let en_curso = call(&app, "compras/en-curso", &[]).await;
     assert_eq!(

@@ -120,8 +120,14 @@ pub async fn confirm(
     let seller_id = stored.seller_id.ok_or_else(|| internal("no seller"))?;
     let pair = pair_subject(buyer_id, seller_id);
     let seller_subject = seller_id.to_string();
-    limits::check(&mut tx, &WRONG_PURCHASE_CODES_PER_BUYER_SELLER, &pair).await?;
-    limits::check(&mut tx, &WRONG_PURCHASE_CODES_PER_SELLER, &seller_subject).await?;
+    limits::check_all(
+        &mut tx,
+        &[
+            (&WRONG_PURCHASE_CODES_PER_BUYER_SELLER, &pair),
+            (&WRONG_PURCHASE_CODES_PER_SELLER, &seller_subject),
+        ],
+    )
+    .await?;
     let issued = stored.issued().ok_or_else(|| {
         AppError::Refused(
             "No hay un código de validación para esta transacción: envíela para que el vendedor \
@@ -212,10 +218,12 @@ pub async fn confirm(
     let lead = format!(
         "La transacción {ptm_code} ha sido registrada de manera exitosa. Sus saldos cambiaron."
     );
-    notify::enqueue_balances(&mut tx, buyer_id, &lead).await?;
-    if stored.seller_type()? != SellerType::MineroSubsistencia {
-        notify::enqueue_balances(&mut tx, seller_id, &lead).await?;
-    }
+    let holders: &[Uuid] = if stored.seller_type()? == SellerType::MineroSubsistencia {
+        &[buyer_id]
+    } else {
+        &[buyer_id, seller_id]
+    };
+    notify::enqueue_balances(&mut tx, holders, &lead).await?;
     tx.commit().await?;
     tracing::info!(%compra_id, %ptm_code, "compra confirmada");
     Ok(Confirmacion {

@@ -149,12 +149,15 @@ pub struct Stored {
     pub code_sends: i32,
     pub code_seconds_since_sent: Option<i64>,
     pub ptm_code: Option<Uuid>,
+    /// Its time ran out (`expires_at` passed, by the database's clock).
+    pub due: bool,
 }
 
 const STORED_COLUMNS: &str = "compra_id, buyer_id, seller_id, status, channel, draft, expires_at, \
      seller_submission_hash, seller_submitted_at IS NOT NULL AS seller_submitted, code_hash, \
      code_consent_digest, coalesce(code_expires_at <= now(), false) AS code_expired, code_failed_attempts, code_sends, \
-     extract(epoch FROM now() - code_sent_at)::bigint AS code_seconds_since_sent, ptm_code";
+     extract(epoch FROM now() - code_sent_at)::bigint AS code_seconds_since_sent, ptm_code, \
+     expires_at <= now() AS due";
 
 impl Stored {
     /// The state machine's view of the row.
@@ -245,21 +248,27 @@ async fn expire_due(conn: &mut PgConnection, buyer_id: Uuid) -> Result<(), sqlx:
 }
 
 /// Locks the buyer's purchase (another organisation's does not exist for it), marking it expired
-/// first if its time ran out.
+/// first if its time ran out: one statement when it did not (every step's common case).
 async fn lock(
     conn: &mut PgConnection,
     compra_id: Uuid,
     buyer_id: Uuid,
 ) -> Result<Stored, AppError> {
-    sqlx::query(AssertSqlSafe(format!(
-        "UPDATE compras SET status = 'VENCIDA', updated_at = now()
-         WHERE compra_id = $1 AND buyer_id = $2 AND expires_at <= now() AND status IN {EXPIRABLE}"
-    )))
-    .bind(compra_id)
-    .bind(buyer_id)
-    .execute(&mut *conn)
-    .await?;
-    read(conn, compra_id, buyer_id).await
+    let mut stored = read(conn, compra_id, buyer_id).await?;
+    if !stored.due {
+        return Ok(stored);
+    }
+    let expired = transition(&stored.state()?, CompraEvent::Expired)
+        .is_ok_and(|next| next.status() == CompraStatus::Vencida);
+    if expired {
+        sqlx::query("UPDATE compras SET status = $2, updated_at = now() WHERE compra_id = $1")
+            .bind(compra_id)
+            .bind(CompraStatus::Vencida.code())
+            .execute(&mut *conn)
+            .await?;
+        stored.status = CompraStatus::Vencida.code().to_owned();
+    }
+    Ok(stored)
 }
 
 /// The buyer's purchase as stored, locked for the rest of the transaction.

@@ -249,11 +249,12 @@ pub async fn request(
     )
     .await?;
     let pair = pair_subject(buyer_id, seller_id);
-    limits::check(&mut tx, &WRONG_PURCHASE_CODES_PER_BUYER_SELLER, &pair).await?;
-    limits::check(
+    limits::check_all(
         &mut tx,
-        &WRONG_PURCHASE_CODES_PER_SELLER,
-        &seller_id.to_string(),
+        &[
+            (&WRONG_PURCHASE_CODES_PER_BUYER_SELLER, &pair),
+            (&WRONG_PURCHASE_CODES_PER_SELLER, &seller_id.to_string()),
+        ],
     )
     .await?;
     if pending {
@@ -434,8 +435,14 @@ pub async fn confirm(
     let seller_id = stored.seller_id.ok_or_else(|| internal("no seller"))?;
     let pair = pair_subject(buyer_id, seller_id);
     let seller_subject = seller_id.to_string();
-    limits::check(&mut tx, &WRONG_PURCHASE_CODES_PER_BUYER_SELLER, &pair).await?;
-    limits::check(&mut tx, &WRONG_PURCHASE_CODES_PER_SELLER, &seller_subject).await?;
+    limits::check_all(
+        &mut tx,
+        &[
+            (&WRONG_PURCHASE_CODES_PER_BUYER_SELLER, &pair),
+            (&WRONG_PURCHASE_CODES_PER_SELLER, &seller_subject),
+        ],
+    )
+    .await?;
     let issued = stored
         .issued()
         .ok_or_else(|| internal("pending reversal without a code"))?;
@@ -512,8 +519,7 @@ pub async fn confirm(
             " en parte"
         }
     );
-    notify::enqueue_balances(&mut tx, buyer_id, &lead).await?;
-    notify::enqueue_balances(&mut tx, seller_id, &lead).await?;
+    notify::enqueue_balances(&mut tx, &[buyer_id, seller_id], &lead).await?;
     tx.commit().await?;
     tracing::info!(%compra_id, %ptm_code, "compra revertida");
     Ok(ReversalDone {

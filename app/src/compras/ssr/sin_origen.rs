@@ -146,7 +146,7 @@ pub async fn register(
         "La compra sin identificación de origen {ptm_code} quedó registrada: su mineral está en \
          un saldo aparte, marcado «sin origen identificado»."
     );
-    notify::enqueue_balances(&mut tx, buyer_id, &lead).await?;
+    notify::enqueue_balances(&mut tx, &[buyer_id], &lead).await?;
     tx.commit().await?;
     tracing::info!(%compra_id, %ptm_code, "compra sin identificación de origen registrada");
     Ok(Confirmacion {

@@ -296,14 +296,15 @@ pub async fn submit(
     }
     let seller_id = seller.organization_id;
     let pair = pair_subject(buyer_id, seller_id);
-    limits::check(&mut tx, &WRONG_PURCHASE_CODES_PER_BUYER_SELLER, &pair).await?;
-    limits::check(
+    limits::check_all(
         &mut tx,
-        &WRONG_PURCHASE_CODES_PER_SELLER,
-        &seller_id.to_string(),
+        &[
+            (&WRONG_PURCHASE_CODES_PER_BUYER_SELLER, &pair),
+            (&WRONG_PURCHASE_CODES_PER_SELLER, &seller_id.to_string()),
+            (&BALANCE_REFUSALS_PER_BUYER_SELLER, &pair),
+        ],
     )
     .await?;
-    limits::check(&mut tx, &BALANCE_REFUSALS_PER_BUYER_SELLER, &pair).await?;
     PURPOSE
         .check_resend(stored.issued().as_ref())
         .map_err(AppError::from)?;

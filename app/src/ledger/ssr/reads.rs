@@ -2,6 +2,7 @@
 //! them.
 
 use super::*;
+use domain::codigo_origen::OriginSource;
 
 #[derive(sqlx::FromRow)]
 struct BalanceRecord {
@@ -38,31 +39,39 @@ pub async fn balances_of<'e>(
     Ok(entries)
 }
 
-/// When each of an organisation's positive balances last moved: the balance's `updated_at`, which
-/// the posting sets in the statement that inserts the movements (reading the newest movement
-/// instead would walk the ledger for a balance that has not moved for long).
-pub async fn last_movements_of(
+/// An organisation's positive balances in key order, each with where its code's mineral came
+/// from and when it last moved, in one statement (the balances page and every balances email
+/// read this). "Last moved" is the balance's `updated_at`, which the posting sets in the statement
+/// that inserts the movements: reading the newest movement would walk the ledger for a balance
+/// that has not moved for long.
+pub async fn holdings_of(
     pool: &PgPool,
     organization_id: Uuid,
-) -> Result<BTreeMap<BalanceKey, OffsetDateTime>, LedgerError> {
-    let records: Vec<(String, String, String, OffsetDateTime)> = sqlx::query_as(
-        "SELECT codigo_origen, mineral, unit, updated_at FROM balances
-         WHERE organization_id = $1 AND quantity > 0",
+) -> Result<Vec<(BalanceEntry, OriginSource, OffsetDateTime)>, LedgerError> {
+    let records: Vec<(String, String, String, Decimal, String, OffsetDateTime)> = sqlx::query_as(
+        "SELECT b.codigo_origen, b.mineral, b.unit, b.quantity, o.source, b.updated_at
+         FROM balances b JOIN origin_codes o ON o.codigo_origen = b.codigo_origen
+         WHERE b.organization_id = $1 AND b.quantity > 0",
     )
     .bind(organization_id)
     .fetch_all(pool)
     .await?;
-    records
+    let mut holdings = records
         .into_iter()
-        .map(|(codigo_origen, mineral, unit, at)| {
-            let key = BalanceKey {
+        .map(|(codigo_origen, mineral, unit, quantity, source, at)| {
+            let entry = BalanceEntry {
                 codigo_origen: CodigoOrigen::parse(&codigo_origen).map_err(decode)?,
                 mineral: Mineral::resolve(&mineral).map_err(decode)?,
                 unit: Unit::parse(&unit).map_err(decode)?,
+                quantity: Quantity::new(quantity).map_err(decode)?,
             };
-            Ok((key, at))
+            let source = OriginSource::from_code(&source)
+                .ok_or_else(|| decode(format!("origen desconocido: {source}")))?;
+            Ok((entry, source, at))
         })
-        .collect()
+        .collect::<Result<Vec<_>, LedgerError>>()?;
+    holdings.sort_by_key(|(e, _, _)| (e.codigo_origen, e.mineral, e.unit));
+    Ok(holdings)
 }
 
 /// An organisation's movements under one origin code, newest first (at most
