@@ -53,7 +53,7 @@ pub mod ssr {
     use crate::auth::SignedInUser;
     use crate::auth::ssr::{PublicUrl, pool, public_url, sessions};
     use crate::error::AppError;
-    use crate::ledger::ssr::{balances_of, last_movements_of};
+    use crate::ledger::ssr::holdings_of;
     use crate::notify::{self, Attachment, BOGOTA, OutgoingEmail};
 
     /// Most balances emails one organisation may ask for per hour (each may go to two addresses
@@ -87,45 +87,13 @@ pub mod ssr {
         )
     }
 
-    /// The organisation's positive balances in key order, each with the time it last moved.
+    /// The organisation's positive balances in key order, each with its code's origin and the
+    /// time it last moved.
     pub async fn saldos(
         pool: &PgPool,
         organization_id: Uuid,
     ) -> Result<Vec<(BalanceEntry, OriginSource, OffsetDateTime)>, AppError> {
-        let entries = balances_of(pool, organization_id).await?;
-        let last = last_movements_of(pool, organization_id).await?;
-        let codes: Vec<String> = entries
-            .iter()
-            .map(|e| e.codigo_origen.to_string())
-            .collect();
-        let sources: std::collections::HashMap<String, String> = sqlx::query_as(
-            "SELECT codigo_origen::text, source FROM origin_codes WHERE codigo_origen = ANY($1)",
-        )
-        .bind(&codes)
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .collect();
-        entries
-            .into_iter()
-            .map(|entry| {
-                let key = domain::BalanceKey {
-                    codigo_origen: entry.codigo_origen,
-                    mineral: entry.mineral,
-                    unit: entry.unit,
-                };
-                // Absent only for a balance that appeared between the two reads: it just moved.
-                let at = last
-                    .get(&key)
-                    .copied()
-                    .unwrap_or_else(OffsetDateTime::now_utc);
-                let source = sources
-                    .get(&entry.codigo_origen.to_string())
-                    .and_then(|code| OriginSource::from_code(code))
-                    .ok_or(AppError::Internal)?;
-                Ok((entry, source, at))
-            })
-            .collect()
+        Ok(holdings_of(pool, organization_id).await?)
     }
 
     /// An organisation's balances email: its current balances listed, the balances TXT
@@ -153,6 +121,37 @@ pub mod ssr {
         }
     }
 
+    /// What a balances email shows of an organisation, read once: the outbox worker composes
+    /// every balances email of one organisation in a batch from one sheet.
+    pub struct BalancesSheet {
+        razon_social: String,
+        document_type: String,
+        document_number: String,
+        contact_email: String,
+        saldos: Vec<(BalanceEntry, OriginSource, OffsetDateTime)>,
+    }
+
+    /// Reads the organisation's [`BalancesSheet`] (two statements).
+    pub async fn balances_sheet(
+        pool: &PgPool,
+        organization_id: Uuid,
+    ) -> Result<BalancesSheet, AppError> {
+        let (razon_social, document_type, document_number, contact_email) = sqlx::query_as(
+            "SELECT razon_social, document_type, document_number, contact_email
+             FROM organizations WHERE organization_id = $1",
+        )
+        .bind(organization_id)
+        .fetch_one(pool)
+        .await?;
+        Ok(BalancesSheet {
+            razon_social,
+            document_type,
+            document_number,
+            contact_email,
+            saldos: saldos(pool, organization_id).await?,
+        })
+    }
+
     /// Writes the organisation's balances email (see [`BalancesMessage`]).
     pub async fn balances_message(
         pool: &PgPool,
@@ -160,106 +159,114 @@ pub mod ssr {
         organization_id: Uuid,
         lead: Option<String>,
     ) -> Result<BalancesMessage, AppError> {
-        let (razon_social, document_type, document_number, contact_email): (
-            String,
-            String,
-            String,
-            String,
-        ) = sqlx::query_as(
-            "SELECT razon_social, document_type, document_number, contact_email
-             FROM organizations WHERE organization_id = $1",
+        balances_sheet(pool, organization_id).await?.message(
+            public_url,
+            lead,
+            OffsetDateTime::now_utc(),
         )
-        .bind(organization_id)
-        .fetch_one(pool)
-        .await?;
+    }
 
-        let now = OffsetDateTime::now_utc();
-        let saldos = saldos(pool, organization_id).await?;
-        let rows: Vec<BalanceRow> = saldos
-            .iter()
-            .map(|(entry, _, at)| BalanceRow {
-                codigo_origen: entry.codigo_origen,
-                mineral: entry.mineral,
-                disponible: entry.quantity,
-                unit: entry.unit,
-                fecha: Fecha::from_date(at.to_offset(BOGOTA).date()),
-                sale: None,
-            })
-            .collect();
-        let txt = write_balances_txt(&rows);
-        if txt.len() > TXT_MAX_BYTES {
-            return Err(AppError::Refused(
-                "Sus saldos no caben en un archivo TXT de 1 MB: consúltelos en la página Saldos."
-                    .to_owned(),
-            ));
-        }
-        let today = now.to_offset(BOGOTA).date();
-        // A plain file name (the outbox CHECK): the document without anything but letters,
-        // digits and hyphens.
-        let document: String = document_number
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect();
-        let file_name = format!(
-            "saldos_{document}_{:04}{:02}{:02}.txt",
-            today.year(),
-            u8::from(today.month()),
-            today.day()
-        );
+    impl BalancesSheet {
+        /// The balances email of this sheet, written at `now`, `lead` first.
+        pub fn message(
+            &self,
+            public_url: &PublicUrl,
+            lead: Option<String>,
+            now: OffsetDateTime,
+        ) -> Result<BalancesMessage, AppError> {
+            let BalancesSheet {
+                razon_social,
+                document_type,
+                document_number,
+                contact_email,
+                saldos,
+            } = self;
+            let rows: Vec<BalanceRow> = saldos
+                .iter()
+                .map(|(entry, _, at)| BalanceRow {
+                    codigo_origen: entry.codigo_origen,
+                    mineral: entry.mineral,
+                    disponible: entry.quantity,
+                    unit: entry.unit,
+                    fecha: Fecha::from_date(at.to_offset(BOGOTA).date()),
+                    sale: None,
+                })
+                .collect();
+            let txt = write_balances_txt(&rows);
+            if txt.len() > TXT_MAX_BYTES {
+                return Err(AppError::Refused(
+                    "Sus saldos no caben en un archivo TXT de 1 MB: consúltelos en la página Saldos."
+                        .to_owned(),
+                ));
+            }
+            let today = now.to_offset(BOGOTA).date();
+            // A plain file name (the outbox CHECK): the document without anything but letters,
+            // digits and hyphens.
+            let document: String = document_number
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            let file_name = format!(
+                "saldos_{document}_{:04}{:02}{:02}.txt",
+                today.year(),
+                u8::from(today.month()),
+                today.day()
+            );
 
-        let lines: Vec<String> = saldos
-            .iter()
-            .map(|(entry, _, at)| {
+            let lines: Vec<String> = saldos
+                .iter()
+                .map(|(entry, _, at)| {
+                    format!(
+                        "{} · {} · {} {} · último movimiento {}",
+                        entry.codigo_origen,
+                        entry.mineral.name(),
+                        entry.quantity,
+                        entry.unit.code(),
+                        fecha_hora(*at)
+                    )
+                })
+                .collect();
+            let listing = if lines.is_empty() {
+                "Sus saldos actualizados: no tiene saldos disponibles en este momento.".to_owned()
+            } else {
                 format!(
-                    "{} · {} · {} {} · último movimiento {}",
-                    entry.codigo_origen,
-                    entry.mineral.name(),
-                    entry.quantity,
-                    entry.unit.code(),
-                    fecha_hora(*at)
+                    "Sus saldos actualizados, por código de origen:\n{}",
+                    lines.join("\n")
                 )
+            };
+            let paragraphs: Vec<String> = lead
+                .into_iter()
+                .chain([
+                    listing,
+                    format!(
+                        "Adjuntamos el archivo {file_name} con estos saldos. Para vender desde ellos, \
+                         escriba en la columna CANTIDAD_VENTA la cantidad de cada código de origen y \
+                         entregue el archivo a su comprador, que lo carga en Veta."
+                    ),
+                ])
+                .collect();
+            let document_line = format!("{document_type} {document_number}");
+            let saldos_url = format!("{}/saldos", public_url.0);
+            let (text, html) = notify::notification(
+                razon_social,
+                &[&document_line],
+                &paragraphs,
+                Some(("Ver mis saldos", &saldos_url)),
+                now,
+            );
+            Ok(BalancesMessage {
+                subject: format!("Saldos actualizados de {razon_social}"),
+                razon_social: razon_social.clone(),
+                contact_email: contact_email.clone(),
+                text,
+                html,
+                attachment: Attachment {
+                    name: file_name,
+                    content_type: "text/plain; charset=utf-8".to_owned(),
+                    content: txt.into_bytes(),
+                },
             })
-            .collect();
-        let listing = if lines.is_empty() {
-            "Sus saldos actualizados: no tiene saldos disponibles en este momento.".to_owned()
-        } else {
-            format!(
-                "Sus saldos actualizados, por código de origen:\n{}",
-                lines.join("\n")
-            )
-        };
-        let paragraphs: Vec<String> = lead
-            .into_iter()
-            .chain([
-                listing,
-                format!(
-                    "Adjuntamos el archivo {file_name} con estos saldos. Para vender desde ellos, \
-                     escriba en la columna CANTIDAD_VENTA la cantidad de cada código de origen y \
-                     entregue el archivo a su comprador, que lo carga en Veta."
-                ),
-            ])
-            .collect();
-        let document_line = format!("{document_type} {document_number}");
-        let saldos_url = format!("{}/saldos", public_url.0);
-        let (text, html) = notify::notification(
-            &razon_social,
-            &[&document_line],
-            &paragraphs,
-            Some(("Ver mis saldos", &saldos_url)),
-            now,
-        );
-        Ok(BalancesMessage {
-            subject: format!("Saldos actualizados de {razon_social}"),
-            razon_social,
-            contact_email,
-            text,
-            html,
-            attachment: Attachment {
-                name: file_name,
-                content_type: "text/plain; charset=utf-8".to_owned(),
-                content: txt.into_bytes(),
-            },
-        })
+        }
     }
 
     /// Writes the balances email, with the balances TXT attached, to the organisation's contact

@@ -18,16 +18,20 @@
 //! the record of it (the claim then expires and another worker sends it again); two workers never
 //! hold the same claim at once.
 
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
+use time::OffsetDateTime;
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use app::auth::ssr::PublicUrl;
+use app::saldos::ssr::{BalancesSheet, balances_sheet};
 
 use crate::email::EmailTransport;
 use crate::sms::SmsGateway;
@@ -63,13 +67,22 @@ pub struct DeliveryReport {
 /// enqueuing transaction, so the notification arrives at its commit (and never on a rollback).
 const NOTIFY_CHANNEL: &str = "outbox";
 
-/// Most messages one [`deliver_due`] run claims, whatever its caller asks: they are sent
-/// concurrently, so this also bounds the connections opened to the mail server at once.
+/// Most messages one [`deliver_due`] run claims, whatever its caller asks (they are sent
+/// concurrently, at most [`SENDING`] at a time).
 pub const BATCH_LIMIT_MAX: u32 = 100;
 
-/// The batch of the worker: as many concurrent sends as the SMTP transport keeps connections,
-/// since mail providers limit connections per client.
-const WORKER_BATCH_LIMIT: u32 = crate::email::SMTP_POOL_CONNECTIONS_MAX;
+/// The batch of the worker: large, so that a backlog is claimed and recorded in few statements;
+/// [`SENDING`] bounds how many of its messages are composed and sent at once.
+const WORKER_BATCH_LIMIT: u32 = BATCH_LIMIT_MAX;
+
+/// Batches the worker keeps in flight: while one lane claims or records, the other sends, so the
+/// SMTP connections never wait on the database (issue 14: ≥ 1 000 messages a second).
+const WORKER_LANES: usize = 2;
+
+/// Messages composed and sent at once by this process, whatever the batches and lanes: as many
+/// as the SMTP transport keeps connections (mail providers limit connections per client), which
+/// also bounds the balances emails reading the database at once.
+static SENDING: Semaphore = Semaphore::const_new(crate::email::SMTP_POOL_CONNECTIONS_MAX as usize);
 
 /// Longest wait for one send; past it the attempt counts as failed.
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
@@ -196,9 +209,10 @@ pub async fn deliver_due(
     batch_limit: u32,
 ) -> Result<DeliveryReport, sqlx::Error> {
     let rows = claim_due(pool, batch_limit.clamp(1, BATCH_LIMIT_MAX)).await?;
+    let sheets = balances_sheets(pool, &rows).await;
     let outcomes = join_all(
         rows.iter()
-            .map(|row| send(pool, public_url, row, email, sms)),
+            .map(|row| send(public_url, row, &sheets, email, sms)),
     )
     .await;
 
@@ -273,10 +287,36 @@ async fn claim_due(pool: &PgPool, limit: u32) -> Result<Vec<ClaimedRow>, sqlx::E
     .await
 }
 
-async fn send(
+/// The balances of each organisation the batch's balances emails go to, read once however many
+/// emails it has in the batch (a busy buyer has one per purchase, and hundreds of balances), at
+/// most [`SENDING`] organisations at a time. A failed read fails that organisation's emails.
+async fn balances_sheets(
     pool: &PgPool,
+    rows: &[ClaimedRow],
+) -> HashMap<Uuid, Result<BalancesSheet, String>> {
+    let organizations: BTreeSet<Uuid> = rows
+        .iter()
+        .filter(|row| row.channel == Channel::Saldos.code())
+        .filter_map(|row| row.organization_id)
+        .collect();
+    join_all(organizations.into_iter().map(|organization_id| async move {
+        let read = async {
+            let _turn = SENDING.acquire().await.map_err(|error| error.to_string())?;
+            balances_sheet(pool, organization_id)
+                .await
+                .map_err(|error| error.to_string())
+        };
+        (organization_id, read.await)
+    }))
+    .await
+    .into_iter()
+    .collect()
+}
+
+async fn send(
     public_url: &PublicUrl,
     row: &ClaimedRow,
+    sheets: &HashMap<Uuid, Result<BalancesSheet, String>>,
     email: &dyn EmailTransport,
     sms: &dyn SmsGateway,
 ) -> Result<(), DeliveryError> {
@@ -294,13 +334,13 @@ async fn send(
                 organization_id,
                 lead,
             } => {
-                let composed = app::saldos::ssr::balances_message(
-                    pool,
-                    public_url,
-                    *organization_id,
-                    Some(lead.clone()),
-                )
-                .await
+                let composed = match sheets.get(organization_id) {
+                    Some(Ok(sheet)) => sheet
+                        .message(public_url, Some(lead.clone()), OffsetDateTime::now_utc())
+                        .map_err(|error| error.to_string()),
+                    Some(Err(error)) => Err(error.clone()),
+                    None => Err("sin leer".to_owned()),
+                }
                 .map_err(|error| {
                     DeliveryError::new(format!("no se pudo componer el correo de saldos: {error}"))
                 })?;
@@ -310,7 +350,15 @@ async fn send(
             }
         }
     };
-    tokio::time::timeout(SEND_TIMEOUT, sending)
+    // The wait for a turn counts in the timeout: a row never outlives its claim's lease.
+    let turn_then_send = async {
+        let _turn = SENDING
+            .acquire()
+            .await
+            .map_err(|_| DeliveryError::new("el envío se cerró"))?;
+        sending.await
+    };
+    tokio::time::timeout(SEND_TIMEOUT, turn_then_send)
         .await
         .unwrap_or_else(|_| {
             Err(DeliveryError::new(format!(
@@ -496,25 +544,34 @@ async fn run_worker(
     let mut listener = listen(&pool).await;
     let mut last_purge: Option<tokio::time::Instant> = None;
     loop {
-        // A full batch means there may be more: go on at once until the backlog is drained.
-        loop {
-            let delivered = deliver_due(
-                &pool,
-                transport.as_ref(),
-                sms.as_ref(),
-                &public_url,
-                WORKER_BATCH_LIMIT,
-            )
-            .await;
-            match delivered {
-                Ok(report) if report.claimed == WORKER_BATCH_LIMIT => {}
-                Ok(_) => break,
-                Err(sqlx::Error::PoolClosed) => return,
-                Err(error) => {
-                    tracing::warn!(%error, "outbox: no se pudieron leer los mensajes pendientes");
-                    break;
+        // A full batch means there may be more: each lane goes on at once until it finds less.
+        let lane = || async {
+            loop {
+                let delivered = deliver_due(
+                    &pool,
+                    transport.as_ref(),
+                    sms.as_ref(),
+                    &public_url,
+                    WORKER_BATCH_LIMIT,
+                )
+                .await;
+                match delivered {
+                    Ok(report) if report.claimed == WORKER_BATCH_LIMIT => {}
+                    Ok(_) => return true,
+                    Err(sqlx::Error::PoolClosed) => return false,
+                    Err(error) => {
+                        tracing::warn!(%error, "outbox: no se pudieron leer los mensajes pendientes");
+                        return true;
+                    }
                 }
             }
+        };
+        if !join_all((0..WORKER_LANES).map(|_| lane()))
+            .await
+            .into_iter()
+            .all(|open| open)
+        {
+            return;
         }
         if last_purge.is_none_or(|at| at.elapsed() >= HOUSEKEEPING_INTERVAL) {
             let housekeeping = async {

@@ -913,3 +913,51 @@ async fn a_code_goes_out_before_the_mail_queued_ahead_of_it(pool: PgPool) {
         ]
     );
 }
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn balances_emails_of_one_organisation_in_a_batch_each_keep_their_lead(pool: PgPool) {
+    crate::helpers::TestApp::with_demo_data(pool.clone()).await;
+    let organizations: Vec<(uuid::Uuid, String)> = sqlx::query_as(
+        "SELECT organization_id, contact_email FROM organizations
+         WHERE document_number IN ('901304961-7', '900123456-8') ORDER BY document_number",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("two demonstration organisations");
+    let [(first, first_email), (second, second_email)] = organizations.as_slice() else {
+        panic!("{organizations:?}");
+    };
+    let mut transaction = pool.begin().await.expect("a transaction");
+    for (organizations, lead) in [
+        (&[*first, *second][..], "Compra A registrada."),
+        (&[*first][..], "Compra B registrada."),
+    ] {
+        server::outbox::enqueue_balances(&mut transaction, organizations, lead)
+            .await
+            .expect("queued");
+    }
+    transaction.commit().await.expect("committed");
+
+    let mail = FakeMailServer::default();
+    let sms = RecordingSmsGateway::new(pool.clone());
+    let report = deliver_due(&pool, &mail, &sms, &test_url(), 10)
+        .await
+        .expect("delivered");
+    assert_eq!((report.sent, report.failed), (3, 0), "{report:?}");
+    // The first organisation's two emails were composed from one reading of its balances, each
+    // with its own lead, each once.
+    let received = mail.received();
+    for (to, lead, expected) in [
+        (first_email, "Compra A", 1),
+        (first_email, "Compra B", 1),
+        (second_email, "Compra A", 1),
+        (second_email, "Compra B", 0),
+    ] {
+        let found = received
+            .iter()
+            .filter(|email| &email.to == to && email.text.contains(lead))
+            .inspect(|email| assert!(email.attachment.is_some(), "{}", email.text))
+            .count();
+        assert_eq!(found, expected, "{lead} to {to}");
+    }
+}
