@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! bench                      run the benchmark against BENCH_URL (configuration: environment)
+//! bench svg BEFORE AFTER     draw two runs' figures files (CSV) side by side, SVG on stdout
 //! ```
 //!
 //! A purchase, as a buyer's browser and a seller's ERP make it: "Generar Cód. WS"
@@ -24,7 +25,10 @@
 //! `BENCH_CONCURRENCY` (16), `BENCH_SMTP_ADDR` (where the server delivers mail, required),
 //! `BENCH_SELLERS` (load sellers, by default enough for 400 purchases/s),
 //! `BENCH_SESSIONS` (buyer sessions the workers spread over, 1), `BENCH_SERVER_PID` (to read the
-//! server's memory), `BENCH_RESULT_FILE` (key figures as `NAME=value` lines, for scripts/bench).
+//! server's memory), `BENCH_RESULT_FILE` (key figures as `NAME=value` lines, for scripts/bench),
+//! `BENCH_FIGURES_FILE` (throughputs and p50/p99 per step as CSV: `loadgen::figures`).
+//!
+//! `bench svg BEFORE.csv AFTER.csv` draws two runs' figures files side by side (SVG on stdout).
 //!
 //! Any answer that is not 2xx is an error: it is printed with its request, and the exit status is
 //! 1.
@@ -46,16 +50,54 @@ use sqlx::postgres::PgPoolOptions;
 
 use loadgen::Result;
 use loadgen::census::{Census, Cost};
+use loadgen::figures::{Figures, svg};
 use loadgen::http::Http;
 use loadgen::mail::{Catcher, Mailbox, outbox_backlog};
 use loadgen::phases::{confirm_all, confirm_paced, prepare_for, purchases_for};
+use loadgen::preload::{preload, wait_sealed};
 use loadgen::process::{OTHERS_CPU_WARNING, cpu_line, cpu_times, memory_line, memory_of};
 use loadgen::purchase::{BUYER, Ctx, sign_in};
 use loadgen::sellers::{CODE_QUANTITY, seed_sellers};
 use loadgen::stats::{Samples, Step, ms, percentile, print_table};
 
 fn main() -> std::process::ExitCode {
-    loadgen::main_with("bench", run())
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => loadgen::main_with("bench", run()),
+        [command, before, after] if command == "svg" => match draw(before, after) {
+            Ok(svg) => {
+                print!("{svg}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("bench svg: ERROR: {error}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+        _ => {
+            eprintln!("uso: bench | bench svg ANTES.csv DESPUÉS.csv > cifras.svg");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `bench svg BEFORE AFTER`: the chart of two runs' figures files.
+fn draw(before: &str, after: &str) -> Result<String> {
+    let read = |path: &str| {
+        std::fs::read_to_string(path)
+            .map_err(|error| format!("{path}: {error}"))
+            .and_then(|csv| Figures::parse(&csv).map_err(|error| format!("{path}: {error}")))
+    };
+    let name = |path: &str| {
+        std::path::Path::new(path)
+            .file_stem()
+            .map_or(path.to_owned(), |stem| stem.to_string_lossy().into_owned())
+    };
+    Ok(svg(
+        &read(before)?,
+        &read(after)?,
+        (&name(before), &name(after)),
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -74,6 +116,8 @@ struct Config {
     server_pid: Option<u32>,
     postgres_pid: Option<u32>,
     result_file: Option<String>,
+    figures_file: Option<String>,
+    preload: i64,
 }
 
 /// Purchases a second the default number of sellers is sized for (more than the 2-core machine
@@ -123,6 +167,8 @@ impl Config {
                 .ok()
                 .and_then(|p| p.trim().parse().ok()),
             result_file: std::env::var("BENCH_RESULT_FILE").ok(),
+            figures_file: std::env::var("BENCH_FIGURES_FILE").ok(),
+            preload: env_or("BENCH_PRELOAD", 0)?,
         };
         if config.concurrency == 0 || config.sellers == 0 || config.sessions == 0 {
             return Err("BENCH_CONCURRENCY, BENCH_SELLERS y BENCH_SESSIONS deben ser ≥ 1".into());
@@ -259,6 +305,89 @@ async fn drain_outbox(pool: &PgPool) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// History before the run (BENCH_PRELOAD) and the look-ups
+
+/// Look-ups of each kind timed before the phases.
+const LOOK_UPS: usize = 200;
+
+/// `BENCH_PRELOAD`: writes the history, waits for the sealer to chain it, and times `verify` of
+/// the whole ledger through its page's request, as the platform's administrator.
+async fn preload_history(
+    ctx: &Ctx,
+    pool: &PgPool,
+    movements: i64,
+    template: uuid::Uuid,
+) -> Result<()> {
+    println!("\n== Precarga (BENCH_PRELOAD={movements})");
+    let buyer_id: uuid::Uuid = sqlx::query_scalar(
+        "SELECT organization_id FROM users WHERE username = $1 AND organization_id IS NOT NULL",
+    )
+    .bind(BUYER)
+    .fetch_one(pool)
+    .await
+    .map_err(|error| format!("el comprador {BUYER}: {error}"))?;
+    let loaded = preload(pool, movements, &ctx.sellers, (buyer_id, template)).await?;
+    println!(
+        "  {} movimientos y {} compras confirmadas escritos en {:.0} s",
+        loaded.movements,
+        loaded.purchases,
+        loaded.took.as_secs_f64()
+    );
+    let (sealed, took) = wait_sealed(pool, Duration::from_secs(3 * 3600)).await?;
+    println!(
+        "  el sellador encadenó {sealed} movimientos en {:.0} s ({:.0} movimientos/s)",
+        took.as_secs_f64(),
+        sealed as f64 / took.as_secs_f64().max(1e-9)
+    );
+    let admin = sign_in(&ctx.http, &ctx.mail, "admin.ottm").await?;
+    let started = Instant::now();
+    let answer = ctx.http.form("libro/verificar", &[], &admin).await?;
+    let took = started.elapsed();
+    let verified = loadgen::http::json_of(&answer, "libro/verificar")?;
+    let report = &verified["report"];
+    println!(
+        "  verificar el libro: {} movimientos, {} sellados, {} saldos, {} diferencias, cadena {} — {:.1} s",
+        report["movements"],
+        report["sealed"],
+        report["balances_checked"],
+        report["balance_mismatches_total"],
+        if report["chain"].is_null() {
+            "íntegra"
+        } else {
+            "ROTA"
+        },
+        took.as_secs_f64()
+    );
+    if !report["chain"].is_null() || report["balance_mismatches_total"] != 0 {
+        return Err(format!(
+            "la verificación tras la precarga no está limpia: {}",
+            answer.body
+        ));
+    }
+    Ok(())
+}
+
+/// The buyer's balances and *Transacciones en curso*, `n` of each one after the other: what a
+/// buyer opens most, timed apart from the purchase (their cost should not grow with the data).
+async fn look_ups(ctx: &Ctx, n: usize) -> Result<Samples> {
+    let mut samples = Samples::default();
+    let cookie = &ctx.sessions[0];
+    for _ in 0..n {
+        for (step, path) in [
+            (Step::Saldos, "saldos"),
+            (Step::EnCurso, "compras/en-curso"),
+        ] {
+            let started = Instant::now();
+            ctx.http.form(path, &[], cookie).await?;
+            samples.add(step, started.elapsed());
+        }
+    }
+    println!("\n== Consultas del comprador ({n} de cada una, una tras otra)");
+    print_table(&samples, &[Step::Saldos, Step::EnCurso]);
+    Ok(samples)
+}
+
+// ---------------------------------------------------------------------------------------------
 // The run
 
 async fn run() -> Result<()> {
@@ -300,6 +429,10 @@ async fn run() -> Result<()> {
     let prepared = ctx.prepare(0, &mut probe).await?;
     ctx.confirm(&prepared).await?;
     println!("compra de prueba confirmada ({}).", prepared.compra_id);
+    if config.preload > 0 {
+        preload_history(&ctx, &pool, config.preload, prepared.compra_id).await?;
+    }
+    let lookups = look_ups(&ctx, LOOK_UPS).await?;
     let pg_stats = std::env::var("BENCH_PG_STATS").is_ok_and(|v| v == "1");
     if pg_stats {
         print_census(&ctx, &pool).await?;
@@ -454,6 +587,17 @@ async fn run() -> Result<()> {
             ms(p99_paced)
         );
         std::fs::write(path, text)
+            .map_err(|error| format!("no se pudo escribir {path}: {error}"))?;
+    }
+    if let Some(path) = &config.figures_file {
+        let mut figures = Figures::default();
+        figures.rate("compras_por_s", purchases_per_s);
+        figures.rate("confirmaciones_por_s", confirmations_per_s);
+        figures.latencies("fase1", &phase1.samples, &Step::ALL);
+        figures.latencies("fase2", &phase2.samples, &[Step::Confirm]);
+        figures.latencies("fase3", &phase3.samples, &[Step::Confirm]);
+        figures.latencies("consultas", &lookups, &[Step::Saldos, Step::EnCurso]);
+        std::fs::write(path, figures.to_csv())
             .map_err(|error| format!("no se pudo escribir {path}: {error}"))?;
     }
     if errors > 0 {

@@ -3,9 +3,11 @@
 //! includes it with `#[path]`; it is not a binary of its own (no `main.rs`).
 
 pub mod census;
+pub mod figures;
 pub mod http;
 pub mod mail;
 pub mod phases;
+pub mod preload;
 pub mod process;
 pub mod purchase;
 pub mod sellers;

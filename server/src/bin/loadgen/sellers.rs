@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use domain::closing::Month;
 use domain::limits::PURCHASES_PER_BUYER_SELLER;
 use domain::{ApprovalStatus, DocumentType, Mineral, Nit, OrganizationKind, SaleQuantity};
 use sqlx::PgPool;
@@ -35,6 +36,44 @@ pub struct Seller {
 /// How many sellers `purchases` purchases by one buyer need.
 pub fn sellers_for(purchases: u64) -> usize {
     usize::try_from(purchases.div_ceil(u64::from(PURCHASES_PER_BUYER_SELLER.max))).unwrap_or(1)
+}
+
+/// The seller's production of gold this month, declared as a title holder does on
+/// `/produccion/mensual` (by a user of its own, who never signs in): as much as its code holds, so
+/// that its sales stay within what it produced and raise no alert (`production::crosscheck`), as
+/// with a holder who reports. Idempotent.
+async fn declare_production(
+    pool: &PgPool,
+    organization_id: Uuid,
+    (index, codigo_expediente): (usize, &str),
+    (mineral, quantity): (Mineral, SaleQuantity),
+) -> Result<()> {
+    sqlx::query(
+        "WITH holder AS (
+             INSERT INTO users (user_id, organization_id, role, email, full_name)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (email) DO UPDATE SET full_name = excluded.full_name
+             RETURNING user_id
+         )
+         INSERT INTO monthly_production (organization_id, codigo_expediente, mineral, month,
+                                         quantity, declared_by)
+         SELECT $2, $6, $7, $8, $9, user_id
+         FROM holder
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(Uuid::new_v4())
+    .bind(organization_id)
+    .bind(domain::Role::Administrador.code())
+    .bind(format!("titular{index}@carga.veta.test"))
+    .bind(format!("Titular de la minera de carga {index}"))
+    .bind(codigo_expediente)
+    .bind(mineral.name())
+    .bind(Month::of(app::compras::ssr::today()).first_day().date())
+    .bind(quantity.value())
+    .execute(pool)
+    .await
+    .map_err(|error| format!("producción del vendedor de carga {index}: {error}"))?;
+    Ok(())
 }
 
 /// Makes sure the load sellers numbered `indexes` exist, approved, each with a new origin code of
@@ -82,6 +121,13 @@ pub async fn seed_sellers(pool: &PgPool, indexes: Range<usize>) -> Result<Vec<Se
         .execute(pool)
         .await
         .map_err(|error| format!("título del vendedor de carga {index}: {error}"))?;
+        declare_production(
+            pool,
+            organization_id,
+            (index, &codigo_expediente),
+            (mineral, quantity),
+        )
+        .await?;
         let code =
             app::codigos_origen::ssr::issue_random(pool, organization_id, mineral, quantity, today)
                 .await

@@ -16,9 +16,14 @@ pub enum Step {
     MailCode,
     Confirm,
     Purchase,
+    /// The buyer's balances (`saldos`), a look-up apart from the purchase.
+    Saldos,
+    /// *Transacciones en curso* (`compras/en-curso`), a look-up apart from the purchase.
+    EnCurso,
 }
 
 impl Step {
+    /// The purchase's steps (the look-ups are apart).
     pub const ALL: [Step; 7] = [
         Step::HandToSeller,
         Step::MailToken,
@@ -38,6 +43,23 @@ impl Step {
             Step::MailCode => "  correo: código de validación (outbox)",
             Step::Confirm => "4 confirmar (mueve el libro)",
             Step::Purchase => "compra completa (1→4, con correos)",
+            Step::Saldos => "consulta de saldos",
+            Step::EnCurso => "transacciones en curso",
+        }
+    }
+
+    /// Its name in the figures' CSV (`loadgen::figures`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Step::HandToSeller => "enviar_al_vendedor",
+            Step::MailToken => "correo_token",
+            Step::WsDetail => "ws_detalle",
+            Step::Submit => "enviar",
+            Step::MailCode => "correo_codigo",
+            Step::Confirm => "confirmar",
+            Step::Purchase => "compra_completa",
+            Step::Saldos => "saldos",
+            Step::EnCurso => "en_curso",
         }
     }
 
