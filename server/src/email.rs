@@ -6,6 +6,7 @@
 //! that use it, and is re-exported here.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -14,6 +15,7 @@ use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::Semaphore;
 
 use crate::outbox::{DeliveryError, OutgoingEmail};
 
@@ -33,8 +35,12 @@ pub const SMTP_FROM_DEFAULT: &str = "Veta <no-responder@veta.com.co>";
 
 /// Longest wait for each SMTP command (connect, each reply).
 const SMTP_COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
-/// Open SMTP connections kept for reuse, and how long an idle one is kept.
-pub(crate) const SMTP_POOL_CONNECTIONS_MAX: u32 = 10;
+/// `SMTP_CONNECTIONS` when it is not set: SMTP sessions open at once (and kept for reuse). Mail
+/// providers limit connections per client, some to a few: raise it only where the provider allows.
+pub const SMTP_CONNECTIONS_DEFAULT: u32 = 10;
+/// The most `SMTP_CONNECTIONS` accepts.
+pub const SMTP_CONNECTIONS_MAX: u32 = 200;
+/// How long an idle SMTP connection is kept.
 const SMTP_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The outgoing mail server and the sender, read and checked at start-up.
@@ -45,6 +51,7 @@ pub struct MailSettings {
     smtp_url_shown: String,
     smtp_url_is_default: bool,
     from: Mailbox,
+    connections: u32,
 }
 
 /// Why the mail settings are not usable: one line that names the variable and says what to write.
@@ -56,11 +63,15 @@ pub enum MailSettingsError {
     InvalidSmtpUrl { reason: String },
     #[error("SMTP_FROM no es válida: «{found}» no es un remitente; use p. ej. {SMTP_FROM_DEFAULT}")]
     InvalidSmtpFrom { found: String },
+    #[error(
+        "SMTP_CONNECTIONS no es válida: «{found}»; escriba cuántas conexiones SMTP abrir a la vez, de 1 a {SMTP_CONNECTIONS_MAX} (por defecto {SMTP_CONNECTIONS_DEFAULT})"
+    )]
+    InvalidSmtpConnections { found: String },
 }
 
 impl MailSettings {
-    /// Reads `SMTP_URL` (default [`SMTP_URL_DEFAULT`]) and `SMTP_FROM` (default
-    /// [`SMTP_FROM_DEFAULT`]).
+    /// Reads `SMTP_URL` (default [`SMTP_URL_DEFAULT`]), `SMTP_FROM` (default
+    /// [`SMTP_FROM_DEFAULT`]) and `SMTP_CONNECTIONS` (default [`SMTP_CONNECTIONS_DEFAULT`]).
     pub fn from_env() -> Result<Self, MailSettingsError> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
@@ -85,15 +96,27 @@ impl MailSettings {
                 .map_err(|_| MailSettingsError::InvalidSmtpFrom {
                     found: one_line(from_raw.trim()),
                 })?;
+        let connections = match set("SMTP_CONNECTIONS") {
+            None => SMTP_CONNECTIONS_DEFAULT,
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=SMTP_CONNECTIONS_MAX).contains(n))
+                .ok_or_else(|| MailSettingsError::InvalidSmtpConnections {
+                    found: one_line(&raw),
+                })?,
+        };
         Ok(Self {
             smtp: smtp.timeout(Some(SMTP_COMMAND_TIMEOUT)).pool_config(
                 PoolConfig::new()
-                    .max_size(SMTP_POOL_CONNECTIONS_MAX)
+                    .max_size(connections)
                     .idle_timeout(SMTP_POOL_IDLE_TIMEOUT),
             ),
             smtp_url_shown: mask_password(&smtp_url),
             smtp_url_is_default,
             from,
+            connections,
         })
     }
 
@@ -105,8 +128,8 @@ impl MailSettings {
             ""
         };
         format!(
-            "correo saliente por {}{default}, remitente {}",
-            self.smtp_url_shown, self.from
+            "correo saliente por {}{default}, remitente {}, {} conexiones a la vez",
+            self.smtp_url_shown, self.from, self.connections
         )
     }
 }
@@ -116,6 +139,7 @@ impl fmt::Debug for MailSettings {
         f.debug_struct("MailSettings")
             .field("smtp_url", &self.smtp_url_shown)
             .field("from", &self.from.to_string())
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -136,11 +160,18 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Sends through the SMTP server of [`MailSettings`], reusing connections.
+/// Sends through the SMTP server of [`MailSettings`], reusing connections, with at most
+/// `SMTP_CONNECTIONS` sessions at once (lettre's pool bounds the idle ones, not the busy ones).
+///
+/// Each message costs about 40 ms on its connection whatever the server: lettre 0.11.23 leaves
+/// Nagle's algorithm on, and writes the message's final `\r\n.\r\n` after the body, which waits
+/// for the server's delayed ACK (fixed upstream, lettre PR #1159, not released yet). So one
+/// connection carries about 24 messages a second, and the throughput is the connections allowed.
 #[derive(Clone)]
 pub struct SmtpTransport {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    sessions: Arc<Semaphore>,
 }
 
 impl SmtpTransport {
@@ -149,6 +180,7 @@ impl SmtpTransport {
         Self {
             transport: settings.smtp.clone().build(),
             from: settings.from.clone(),
+            sessions: Arc::new(Semaphore::new(settings.connections as usize)),
         }
     }
 
@@ -184,6 +216,11 @@ impl SmtpTransport {
 impl EmailTransport for SmtpTransport {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
         let message = self.message(email)?;
+        let _session = self
+            .sessions
+            .acquire()
+            .await
+            .map_err(|_| DeliveryError::new("el transporte SMTP se cerró"))?;
         self.transport
             .send(message)
             .await
@@ -226,11 +263,13 @@ mod tests {
 
     #[test]
     fn without_variables_mail_goes_to_the_development_catcher() {
-        let settings = settings(&[]).expect("the defaults are valid");
+        let defaults = settings(&[]).expect("the defaults are valid");
         assert_eq!(
-            settings.describe(),
-            "correo saliente por smtp://127.0.0.1:1025 (SMTP_URL sin definir: el maildev de desarrollo), remitente Veta <no-responder@veta.com.co>"
+            defaults.describe(),
+            "correo saliente por smtp://127.0.0.1:1025 (SMTP_URL sin definir: el maildev de desarrollo), remitente Veta <no-responder@veta.com.co>, 10 conexiones a la vez"
         );
+        let wider = settings(&[("SMTP_CONNECTIONS", " 50 ")]).expect("50 connections");
+        assert!(wider.describe().ends_with(", 50 conexiones a la vez"));
     }
 
     #[test]
@@ -261,6 +300,12 @@ mod tests {
             (
                 ("SMTP_FROM", "Veta sin dirección"),
                 "SMTP_FROM no es válida",
+            ),
+            (("SMTP_CONNECTIONS", "0"), "SMTP_CONNECTIONS no es válida"),
+            (("SMTP_CONNECTIONS", "201"), "SMTP_CONNECTIONS no es válida"),
+            (
+                ("SMTP_CONNECTIONS", "diez"),
+                "SMTP_CONNECTIONS no es válida",
             ),
         ];
         for ((name, value), start) in cases {

@@ -68,21 +68,21 @@ pub struct DeliveryReport {
 const NOTIFY_CHANNEL: &str = "outbox";
 
 /// Most messages one [`deliver_due`] run claims, whatever its caller asks (they are sent
-/// concurrently, at most [`SENDING`] at a time).
+/// concurrently, as many at a time as the transports allow).
 pub const BATCH_LIMIT_MAX: u32 = 100;
 
 /// The batch of the worker: large, so that a backlog is claimed and recorded in few statements;
-/// [`SENDING`] bounds how many of its messages are composed and sent at once.
+/// the SMTP transport and [`TURNS`] bound how many of its messages go out at once.
 const WORKER_BATCH_LIMIT: u32 = BATCH_LIMIT_MAX;
 
 /// Batches the worker keeps in flight: while one lane claims or records, the other sends, so the
 /// SMTP connections never wait on the database (issue 14: ≥ 1 000 messages a second).
 const WORKER_LANES: usize = 2;
 
-/// Messages composed and sent at once by this process, whatever the batches and lanes: as many
-/// as the SMTP transport keeps connections (mail providers limit connections per client), which
-/// also bounds the balances emails reading the database at once.
-static SENDING: Semaphore = Semaphore::const_new(crate::email::SMTP_POOL_CONNECTIONS_MAX as usize);
+/// Balances read and SMS sent at once by this process, whatever the batches and lanes: bounds the
+/// database connections the worker takes from the requests, and the SMS provider's connections.
+/// (The SMTP transport bounds its own sessions: `SMTP_CONNECTIONS`.)
+static TURNS: Semaphore = Semaphore::const_new(10);
 
 /// Longest wait for one send; past it the attempt counts as failed.
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
@@ -289,7 +289,7 @@ async fn claim_due(pool: &PgPool, limit: u32) -> Result<Vec<ClaimedRow>, sqlx::E
 
 /// The balances of each organisation the batch's balances emails go to, read once however many
 /// emails it has in the batch (a busy buyer has one per purchase, and hundreds of balances), at
-/// most [`SENDING`] organisations at a time. A failed read fails that organisation's emails.
+/// most [`TURNS`] organisations at a time. A failed read fails that organisation's emails.
 async fn balances_sheets(
     pool: &PgPool,
     rows: &[ClaimedRow],
@@ -301,7 +301,7 @@ async fn balances_sheets(
         .collect();
     join_all(organizations.into_iter().map(|organization_id| async move {
         let read = async {
-            let _turn = SENDING.acquire().await.map_err(|error| error.to_string())?;
+            let _turn = TURNS.acquire().await.map_err(|error| error.to_string())?;
             balances_sheet(pool, organization_id)
                 .await
                 .map_err(|error| error.to_string())
@@ -329,7 +329,13 @@ async fn send(
     let sending = async {
         match &message {
             Message::Email(outgoing) => email.send(outgoing).await,
-            Message::Sms(outgoing) => sms.send(&outgoing.to, &outgoing.text).await,
+            Message::Sms(outgoing) => {
+                let _turn = TURNS
+                    .acquire()
+                    .await
+                    .map_err(|_| DeliveryError::new("el envío se cerró"))?;
+                sms.send(&outgoing.to, &outgoing.text).await
+            }
             Message::Balances {
                 organization_id,
                 lead,
@@ -350,15 +356,9 @@ async fn send(
             }
         }
     };
-    // The wait for a turn counts in the timeout: a row never outlives its claim's lease.
-    let turn_then_send = async {
-        let _turn = SENDING
-            .acquire()
-            .await
-            .map_err(|_| DeliveryError::new("el envío se cerró"))?;
-        sending.await
-    };
-    tokio::time::timeout(SEND_TIMEOUT, turn_then_send)
+    // Waiting for a turn or an SMTP session counts in the timeout: a row never outlives its
+    // claim's lease.
+    tokio::time::timeout(SEND_TIMEOUT, sending)
         .await
         .unwrap_or_else(|_| {
             Err(DeliveryError::new(format!(
