@@ -454,6 +454,9 @@ async fn run() -> Result<()> {
         statements_reset(&pool).await;
     }
     let cpu = || cpu_times(config.server_pid, config.postgres_pid);
+    if let Ok(mut warm_up) = ctx.submitted.lock() {
+        warm_up.clear();
+    }
     let cpu_before = cpu();
     let phase1 = purchases_for(&ctx, config.concurrency, config.seconds).await;
     let (cpu_phase1, others1) = cpu_line(cpu_before, cpu());
@@ -482,6 +485,16 @@ async fn run() -> Result<()> {
     if pg_stats {
         print_statements(&pool, "de la fase 1, por compra completa", phase1.done).await;
     }
+    let (codes, lost) = ctx.codes_accepted(Duration::from_secs(30)).await;
+    println!(
+        "  el correo del código de validación, de «Enviar» a aceptado por SMTP (outbox incluido; meta p99 < 2 s){}:",
+        if lost > 0 {
+            format!(" — {lost} sin llegar en 30 s")
+        } else {
+            String::new()
+        }
+    );
+    print_table(&codes, &[Step::CodeAccepted]);
     let memory_phase1 = memory_line(config.server_pid);
     println!("  servidor: {memory_phase1}");
     println!(
@@ -594,6 +607,7 @@ async fn run() -> Result<()> {
         figures.rate("compras_por_s", purchases_per_s);
         figures.rate("confirmaciones_por_s", confirmations_per_s);
         figures.latencies("fase1", &phase1.samples, &Step::ALL);
+        figures.latencies("fase1", &codes, &[Step::CodeAccepted]);
         figures.latencies("fase2", &phase2.samples, &[Step::Confirm]);
         figures.latencies("fase3", &phase3.samples, &[Step::Confirm]);
         figures.latencies("consultas", &lookups, &[Step::Saldos, Step::EnCurso]);

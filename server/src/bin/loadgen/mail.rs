@@ -25,11 +25,12 @@ pub const MAIL_TIMEOUT: Duration = Duration::from_secs(10);
 /// Messages kept per recipient (the oldest are dropped): bounds the catcher's memory on long runs.
 const KEPT_PER_RECIPIENT: usize = 10_000;
 
-/// One message as delivered: envelope recipient, decoded subject and text.
+/// One message as delivered: decoded subject and text, and when the catcher accepted it.
 #[derive(Debug, Clone)]
 pub struct Caught {
     pub subject: String,
     pub text: String,
+    pub at: Instant,
 }
 
 /// An SMTP server on loopback that accepts every message and keeps the recent ones in memory.
@@ -96,6 +97,7 @@ impl Catcher {
                 .and_then(|m| m.body_text(0))
                 .unwrap_or_default()
                 .into_owned(),
+            at: Instant::now(),
         };
         if let Ok(mut by_recipient) = self.by_recipient.lock() {
             for recipient in recipients {

@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use domain::limits::PURCHASES_PER_BUYER_SELLER;
 use serde_json::json;
@@ -36,6 +36,9 @@ pub struct Ctx {
     pub errors: AtomicU64,
     /// The first errors, printed at the end.
     pub first_errors: Mutex<Vec<String>>,
+    /// Each purchase sent to confirmation: when "Enviar" was asked, and to which seller; what
+    /// [`Ctx::codes_accepted`] measures.
+    pub submitted: Mutex<Vec<(Uuid, Instant, usize)>>,
 }
 
 /// A purchase waiting for its confirmation.
@@ -61,6 +64,7 @@ impl Ctx {
             today: app::compras::ssr::today().to_string(),
             errors: AtomicU64::new(0),
             first_errors: Mutex::new(Vec::new()),
+            submitted: Mutex::new(Vec::new()),
         }
     }
 
@@ -209,6 +213,9 @@ impl Ctx {
         if view["status"] != "PENDIENTE_POR_CONFIRMAR" {
             return Err(format!("enviar: estado inesperado: {}", answer.body));
         }
+        if let Ok(mut submitted) = self.submitted.lock() {
+            submitted.push((compra_id, started, seller_index));
+        }
         let started = Instant::now();
         let text = self
             .mail
@@ -259,6 +266,46 @@ impl Ctx {
         match confirmation["ptm_code"].as_str() {
             Some(ptm_code) if !ptm_code.is_empty() => Ok(ptm_code.to_owned()),
             _ => Err(format!("confirmar sin ptm_code: {}", answer.body)),
+        }
+    }
+}
+
+impl Ctx {
+    /// For the purchases sent to confirmation since the last call, how long from "Enviar" until
+    /// the SMTP server (the bench's catcher) accepted the validation code's email: what a seller
+    /// waits for, outbox included. Waits up to `limit` for the emails still queued; answers the
+    /// times and how many never arrived.
+    pub async fn codes_accepted(&self, limit: Duration) -> (Samples, usize) {
+        let pending = self
+            .submitted
+            .lock()
+            .map(|mut submitted| std::mem::take(&mut *submitted))
+            .unwrap_or_default();
+        let started = Instant::now();
+        let mut samples = Samples::default();
+        let mut waiting = pending;
+        loop {
+            waiting.retain(|(compra_id, asked, seller)| {
+                let found = self.mail.catcher.matching(
+                    &self.sellers[*seller].email,
+                    "Código de validación de la compra",
+                    &format!("Referencia de la transacción: {compra_id}"),
+                );
+                match found.first() {
+                    Some(caught) => {
+                        samples.add(
+                            Step::CodeAccepted,
+                            caught.at.saturating_duration_since(*asked),
+                        );
+                        false
+                    }
+                    None => true,
+                }
+            });
+            if waiting.is_empty() || started.elapsed() > limit {
+                return (samples, waiting.len());
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
 }

@@ -16,6 +16,8 @@ pub enum Step {
     MailCode,
     Confirm,
     Purchase,
+    /// From "Enviar" to the code's email accepted by the SMTP server (outbox included).
+    CodeAccepted,
     /// The buyer's balances (`saldos`), a look-up apart from the purchase.
     Saldos,
     /// *Transacciones en curso* (`compras/en-curso`), a look-up apart from the purchase.
@@ -43,6 +45,7 @@ impl Step {
             Step::MailCode => "  correo: código de validación (outbox)",
             Step::Confirm => "4 confirmar (mueve el libro)",
             Step::Purchase => "compra completa (1→4, con correos)",
+            Step::CodeAccepted => "  código aceptado por SMTP (desde Enviar)",
             Step::Saldos => "consulta de saldos",
             Step::EnCurso => "transacciones en curso",
         }
@@ -58,6 +61,7 @@ impl Step {
             Step::MailCode => "correo_codigo",
             Step::Confirm => "confirmar",
             Step::Purchase => "compra_completa",
+            Step::CodeAccepted => "codigo_aceptado_smtp",
             Step::Saldos => "saldos",
             Step::EnCurso => "en_curso",
         }
