@@ -26,6 +26,11 @@ pub use app::notify::{BOGOTA, notification};
 #[async_trait]
 pub trait EmailTransport: Send + Sync {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError>;
+
+    /// How many sends it carries at once: the outbox worker claims that many messages per batch.
+    fn sessions(&self) -> u32 {
+        SMTP_CONNECTIONS_DEFAULT
+    }
 }
 
 /// `SMTP_URL` when it is not set: the maildev that `scripts/run` starts.
@@ -172,6 +177,7 @@ pub struct SmtpTransport {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     sessions: Arc<Semaphore>,
+    connections: u32,
 }
 
 impl SmtpTransport {
@@ -181,6 +187,7 @@ impl SmtpTransport {
             transport: settings.smtp.clone().build(),
             from: settings.from.clone(),
             sessions: Arc::new(Semaphore::new(settings.connections as usize)),
+            connections: settings.connections,
         }
     }
 
@@ -226,6 +233,10 @@ impl EmailTransport for SmtpTransport {
             .await
             .map(drop)
             .map_err(|error| DeliveryError::new(format!("SMTP: {error}")))
+    }
+
+    fn sessions(&self) -> u32 {
+        self.connections
     }
 }
 
