@@ -5,7 +5,6 @@ use domain::compra_status::{Channel, CompraEvent, CompraStatus, SellerChannel};
 use domain::{AlertKind, BalanceReader, Closings, LineDraft, TaxDraft, ValidationErrors};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::confirmation::end;
@@ -82,8 +81,7 @@ async fn lock_by_secret(
     }
     let status = stored.state()?.status();
     if status == CompraStatus::Vencida
-        || (status == CompraStatus::PendienteGestionVendedor
-            && stored.expires_at <= OffsetDateTime::now_utc())
+        || (status == CompraStatus::PendienteGestionVendedor && stored.due)
     {
         return Ok(Err(SellerAccessError::Expired));
     }
