@@ -133,7 +133,7 @@ fn label(figure: &str, key: &str) -> String {
     let (phase, step) = key.split_once('/').unwrap_or(("", key));
     let name = Step::ALL
         .iter()
-        .chain(&[Step::CodeAccepted, Step::Saldos, Step::EnCurso])
+        .chain(&Step::APART)
         .find(|s| s.key() == step)
         .map_or(step, |s| s.label().trim());
     match figure {

@@ -147,7 +147,7 @@ pub async fn preload(
         .map_err(|e| fail("analyze", e))?;
     Ok(Preloaded {
         movements: postings * 2,
-        purchases: purchases.min(postings),
+        purchases,
         took: started.elapsed(),
     })
 }

@@ -25,6 +25,9 @@ pub enum Step {
 }
 
 impl Step {
+    /// What is measured apart from the purchase's steps.
+    pub const APART: [Step; 3] = [Step::CodeAccepted, Step::Saldos, Step::EnCurso];
+
     /// The purchase's steps (the look-ups are apart).
     pub const ALL: [Step; 7] = [
         Step::HandToSeller,
